@@ -1,0 +1,337 @@
+"""Run a pipeline spec against a store: plan, reuse cached stage versions, run the rest in shards.
+
+A stage version id = hash(stage kind, code version, normalised config, library versions, input
+fingerprints). A stage whose version id has a record in the store is reused. Otherwise its shards
+run one by one; each finished shard is published in the stage's work dir with a completion marker,
+so a killed build restarts where it stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from mathpref.errors import AuditError, StageError
+from mathpref.hashing import content_id, digest
+from mathpref.pipeline.spec import PipelineSpec
+from mathpref.pipeline.stage import Stage, StageContext, stage_class
+from mathpref.schemas import get_schema
+from mathpref.store import Store
+from mathpref.store.atomic import read_json, write_json_atomic
+from mathpref.store.store import utcnow
+
+
+@dataclass
+class StageResult:
+    name: str
+    kind: str
+    version_id: str
+    status: str  # computed | cached
+    seconds: float
+    outputs: dict[str, dict[str, Any]]
+    entry: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PlanEntry:
+    name: str
+    kind: str
+    action: str  # cached | run
+    reasons: list[str]
+    version_id: str | None
+
+
+class Reporter:
+    """Receives progress events; the CLI renders them."""
+
+    def stage_start(self, name: str, kind: str, n_shards: int, done: int) -> None: ...
+    def shard_done(self, name: str) -> None: ...
+    def stage_end(self, result: StageResult) -> None: ...
+
+
+class Runner:
+    def __init__(self, spec: PipelineSpec, store: Store, reporter: Reporter | None = None):
+        self.spec, self.store = spec, store
+        self.reporter = reporter or Reporter()
+        self.stages: dict[str, Stage] = {}
+        for name in spec.order():
+            s = spec.stages[name]
+            cls = stage_class(s.kind)
+            self._check_inputs(cls, s)
+            self.stages[name] = cls(name, dict(s.config), spec.base_dir)
+
+    def _check_inputs(self, cls: type[Stage], s) -> None:
+        from mathpref.errors import SpecError
+
+        unknown = sorted(set(s.inputs) - set(cls.inputs))
+        if unknown:
+            raise SpecError(
+                f"stage '{s.name}' ({s.kind}): unknown input role(s) {unknown}; "
+                f"valid: {sorted(cls.inputs)}"
+            )
+        missing = sorted(r for r, req in cls.inputs.items() if req and r not in s.inputs)
+        if missing:
+            raise SpecError(f"stage '{s.name}' ({s.kind}): missing input role(s) {missing}")
+        for ups in s.inputs.values():
+            for up in ups:
+                base, _, role = up.partition(".")
+                up_cls = stage_class(self.spec.stages[base].kind)
+                if role and role not in up_cls.outputs:
+                    raise SpecError(
+                        f"stage '{s.name}': '{up}' names no output of '{base}'; "
+                        f"outputs: {sorted(up_cls.outputs)}"
+                    )
+
+    # -- identities ----------------------------------------------------------------------
+    def _upstream(self, ref: str, results: dict[str, StageResult]) -> dict[str, Any] | None:
+        base, _, role = ref.partition(".")
+        res = results.get(base)
+        if res is None:
+            return None
+        role = role or next(iter(self.stages[base].outputs))
+        return res.outputs[role]
+
+    def _identity(self, name: str, results: dict[str, StageResult]) -> dict[str, Any] | None:
+        stage, s = self.stages[name], self.spec.stages[name]
+        inputs = {}
+        for role, ups in sorted(s.inputs.items()):
+            outs = [self._upstream(u, results) for u in ups]
+            if any(o is None for o in outs):
+                return None
+            inputs[role] = [o["fingerprint"] for o in outs]
+        entry = {
+            "kind": stage.kind,
+            "code_version": stage.code_version,
+            "config": stage.normalised_config(),
+            "parts": stage.version_parts(),
+            "inputs": inputs,
+        }
+        entry["version_id"] = digest(
+            "stage",
+            entry["kind"],
+            entry["code_version"],
+            entry["config"],
+            entry["parts"],
+            entry["inputs"],
+        )
+        return entry
+
+    # -- plan ----------------------------------------------------------------------------
+    def plan(self) -> list[PlanEntry]:
+        try:
+            last = self.store.read_ref(self.spec.name)["stages"]
+        except Exception:
+            last = {}
+        results: dict[str, StageResult] = {}
+        plan: list[PlanEntry] = []
+        rerun: set[str] = set()
+        for name in self.stages:
+            kind = self.stages[name].kind
+            ident = self._identity(name, results)
+            if ident is None:
+                ups = sorted(
+                    {u.split(".")[0] for us in self.spec.stages[name].inputs.values() for u in us}
+                    & rerun
+                )
+                plan.append(
+                    PlanEntry(
+                        name,
+                        kind,
+                        "run",
+                        [f"input stage '{u}' is recomputed first" for u in ups],
+                        None,
+                    )
+                )
+                rerun.add(name)
+                continue
+            rec = self.store.stage_record(ident["version_id"])
+            if rec is not None:
+                results[name] = StageResult(
+                    name, kind, ident["version_id"], "cached", 0.0, rec["outputs"], ident
+                )
+                plan.append(
+                    PlanEntry(name, kind, "cached", ["same version in store"], ident["version_id"])
+                )
+            else:
+                plan.append(
+                    PlanEntry(name, kind, "run", _why(ident, last.get(name)), ident["version_id"])
+                )
+                rerun.add(name)
+        return plan
+
+    # -- build ---------------------------------------------------------------------------
+    def build(self) -> list[StageResult]:
+        results: dict[str, StageResult] = {}
+        with self.store.lock():
+            for name in self.stages:
+                results[name] = self._run_or_reuse(name, results)
+                self.reporter.stage_end(results[name])
+            self._audit(results)
+            self.store.write_ref(
+                self.spec.name,
+                {
+                    "pipeline": self.spec.name,
+                    "spec_path": str(self.spec.path),
+                    "built_at": utcnow(),
+                    "stages": {
+                        n: {**r.entry, "outputs": r.outputs, "status": r.status}
+                        for n, r in results.items()
+                    },
+                },
+            )
+        return list(results.values())
+
+    def _audit(self, results: dict[str, StageResult]) -> None:
+        kinds = {o["kind"] for r in results.values() for o in r.outputs.values()}
+        if not kinds & {"pairs", "step_pairs", "kto_rows"}:
+            return
+        from mathpref.sqlviews import audit_build
+
+        failures = audit_build(self.store, {n: r.outputs for n, r in results.items()})
+        if failures:
+            lines = [
+                f"audit '{name}' returned {rows.num_rows} row(s): {rows.slice(0, 3).to_pylist()}"
+                for name, rows in failures
+            ]
+            raise AuditError("build failed its audits, nothing published: " + "; ".join(lines))
+
+    def _run_or_reuse(self, name: str, results: dict[str, StageResult]) -> StageResult:
+        stage = self.stages[name]
+        ident = self._identity(name, results)
+        assert ident is not None
+        vid = ident["version_id"]
+        rec = self.store.stage_record(vid)
+        if rec is not None:
+            return StageResult(name, stage.kind, vid, "cached", 0.0, rec["outputs"], ident)
+        t0 = time.perf_counter()
+        ctx = self._context(name, results, self.store.work_dir(vid))
+        try:
+            tables = self._run_shards(stage, ctx, vid)
+            tables = stage.finalize(ctx, tables)
+        except Exception as exc:
+            if isinstance(exc, StageError | AuditError) or type(exc).__module__.startswith(
+                "mathpref"
+            ):
+                raise
+            raise StageError(
+                f"stage '{name}' ({stage.kind}) failed: {type(exc).__name__}: {exc}"
+            ) from exc
+        outputs = {}
+        for role, kind in stage.outputs.items():
+            table = tables.get(role)
+            table = get_schema(kind).empty() if table is None else table
+            man = self.store.write_dataset(
+                kind,
+                table,
+                dataset_id=content_id(vid, role),
+                manifest={
+                    "pipeline": self.spec.name,
+                    "stage": name,
+                    "role": role,
+                    "stage_kind": stage.kind,
+                    "stage_version_id": vid,
+                    "code_version": stage.code_version,
+                    "config": ident["config"],
+                    "version_parts": ident["parts"],
+                    "inputs": self._input_ids(name, results),
+                },
+            )
+            outputs[role] = {k: man[k] for k in ("kind", "dataset_id", "fingerprint", "rows")}
+        self.store.write_stage_record(
+            vid, {**ident, "outputs": outputs, "notes": ctx.notes, "created_at": utcnow()}
+        )
+        shutil.rmtree(self.store.work_dir(vid), ignore_errors=True)
+        return StageResult(
+            name, stage.kind, vid, "computed", time.perf_counter() - t0, outputs, ident, ctx.notes
+        )
+
+    def _input_ids(self, name: str, results: dict[str, StageResult]) -> dict[str, list]:
+        return {
+            role: [{"stage": u, **self._upstream(u, results)} for u in ups]
+            for role, ups in self.spec.stages[name].inputs.items()
+        }
+
+    def _context(self, name: str, results: dict[str, StageResult], work: Path) -> StageContext:
+        cache: dict[str, pa.Table] = {}
+        ups = self.spec.stages[name].inputs
+
+        def read(role: str) -> pa.Table:
+            if role not in cache:
+                if role not in ups:
+                    raise StageError(f"stage '{name}' has no input '{role}'")
+                tables = [
+                    self.store.read(self._upstream(u, results)["dataset_id"]) for u in ups[role]
+                ]
+                cache[role] = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+            return cache[role]
+
+        return StageContext(
+            name=name,
+            base_dir=self.spec.base_dir,
+            work_dir=work,
+            read_input=read,
+            input_roles=list(ups),
+        )
+
+    def _run_shards(self, stage: Stage, ctx: StageContext, vid: str) -> dict[str, pa.Table]:
+        work = ctx.work_dir
+        (work / "done").mkdir(parents=True, exist_ok=True)
+        plan_path = work / "plan.json"
+        if plan_path.is_file():
+            n = read_json(plan_path)["n_shards"]
+        else:
+            n = stage.num_shards(ctx)
+            write_json_atomic(plan_path, {"n_shards": n, "version_id": vid})
+        done = {int(p.name) for p in (work / "done").iterdir() if p.name.isdigit()}
+        self.reporter.stage_start(stage.name, stage.kind, n, len(done))
+        delay = float(os.environ.get("MATHPREF_DEBUG_SHARD_DELAY", "0") or 0)
+        for i in range(n):
+            if i in done:
+                continue
+            tables = stage.run_shard(ctx, i, n)
+            for role, kind in stage.outputs.items():
+                table = tables.get(role)
+                table = get_schema(kind).conform(
+                    get_schema(kind).empty() if table is None else table,
+                    what=f"stage '{stage.name}' shard {i} {role}",
+                )
+                path = work / role / f"shard-{i:05d}.parquet"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(path.name + ".tmp")
+                pq.write_table(table, tmp, compression="zstd")
+                os.replace(tmp, path)
+            write_json_atomic(work / "done" / str(i), {"shard": i})
+            self.reporter.shard_done(stage.name)
+            if delay:
+                time.sleep(delay)
+        out = {}
+        for role, kind in stage.outputs.items():
+            parts = [pq.read_table(work / role / f"shard-{i:05d}.parquet") for i in range(n)]
+            out[role] = pa.concat_tables(parts) if parts else get_schema(kind).empty()
+        return out
+
+
+def _why(ident: dict[str, Any], last: dict[str, Any] | None) -> list[str]:
+    if last is None:
+        return ["not built before in this pipeline"]
+    reasons = []
+    if last.get("code_version") != ident["code_version"]:
+        reasons.append(f"code version {last.get('code_version')} -> {ident['code_version']}")
+    old, new = last.get("config", {}), ident["config"]
+    for key in sorted(set(old) | set(new)):
+        if old.get(key) != new.get(key):
+            reasons.append(f"setting {key}: {old.get(key)!r} -> {new.get(key)!r}")
+    if last.get("parts") != ident["parts"]:
+        reasons.append(f"library versions {last.get('parts')} -> {ident['parts']}")
+    for role in sorted(set(last.get("inputs", {})) | set(ident["inputs"])):
+        if last.get("inputs", {}).get(role) != ident["inputs"].get(role):
+            reasons.append(f"input '{role}' changed")
+    return reasons or ["output missing from the store"]

@@ -1,0 +1,179 @@
+"""Declarative pipeline specs (`pipelines/*.toml`): named stage instances forming a DAG.
+
+    [pipeline]
+    name = "gsm8k-openai-solutions"
+
+    [stages.problems]
+    kind = "problems"
+    path = "${MATHPREF_DATA_DIR:-../../shared/data}/gsm8k/test.jsonl"
+
+    [stages.verify]
+    kind = "verify"
+    inputs = { problems = "problems", trajectories = ["trajectories", "continuations"] }
+
+Relative paths in a spec resolve against the directory of the spec file. `${VAR}` and
+`${VAR:-default}` are expanded from the environment first. `inputs` maps each input role of a stage
+to one upstream stage name (or a list, whose tables are concatenated); `stage.output` picks a
+non-primary output of a stage.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mathpref.errors import SpecError
+from mathpref.resources import resource_dir
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_PIPELINE_KEYS = {"name", "description"}
+
+
+def expand_vars(text: str) -> str:
+    def sub(m: re.Match) -> str:
+        value = os.environ.get(m.group(1))
+        if value is None:
+            if m.group(2) is None:
+                raise SpecError(
+                    f"environment variable {m.group(1)} is not set "
+                    f"(write ${{{m.group(1)}:-default}} to give a default)"
+                )
+            return m.group(2)
+        return value
+
+    return _VAR.sub(sub, text)
+
+
+@dataclass
+class StageSpec:
+    name: str
+    kind: str
+    inputs: dict[str, list[str]]
+    config: dict[str, Any]
+
+
+@dataclass
+class PipelineSpec:
+    name: str
+    path: Path
+    base_dir: Path
+    description: str = ""
+    stages: dict[str, StageSpec] = field(default_factory=dict)
+
+    def order(self) -> list[str]:
+        """Stage names in a topological order (spec order among independent stages)."""
+        done: list[str] = []
+        visiting: set[str] = set()
+
+        def visit(name: str, chain: list[str]) -> None:
+            if name in done:
+                return
+            if name in visiting:
+                raise SpecError(f"{self.path}: stages form a cycle: {' -> '.join(chain + [name])}")
+            visiting.add(name)
+            for ups in self.stages[name].inputs.values():
+                for up in ups:
+                    visit(up.split(".")[0], chain + [name])
+            visiting.discard(name)
+            done.append(name)
+
+        for name in self.stages:
+            visit(name, [])
+        return done
+
+
+def find_spec(spec: str) -> Path:
+    """A spec given as a path, or by name: ./pipelines/NAME.toml, then the packaged copy."""
+    p = Path(spec)
+    if p.suffix == ".toml" or p.exists():
+        if not p.is_file():
+            raise SpecError(f"pipeline spec {spec} does not exist")
+        return p.resolve()
+    for candidate in (
+        Path("pipelines") / f"{spec}.toml",
+        resource_dir("pipelines") / f"{spec}.toml",
+    ):
+        if candidate.is_file():
+            return candidate.resolve()
+    known = sorted(q.stem for q in resource_dir("pipelines").glob("*.toml"))
+    raise SpecError(f"no pipeline spec named '{spec}'; known: {known}")
+
+
+def parse_override(text: str) -> tuple[str, str, Any]:
+    """`stage.key=value` -> (stage, key, value); the value is read as TOML, else as a string."""
+    if "=" not in text or "." not in text.split("=", 1)[0]:
+        raise SpecError(f"--set expects stage.key=value, got '{text}'")
+    lhs, raw = text.split("=", 1)
+    stage, key = lhs.strip().split(".", 1)
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return stage, key, value
+
+
+def _expand(value: Any) -> Any:
+    if isinstance(value, str):
+        return expand_vars(value)
+    if isinstance(value, dict):
+        return {k: _expand(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand(v) for v in value]
+    return value
+
+
+def load_spec(spec: str, overrides: list[str] = ()) -> PipelineSpec:
+    path = find_spec(spec)
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{path}: invalid TOML: {exc}") from None
+    unknown = set(raw) - {"pipeline", "stages"}
+    if unknown:
+        raise SpecError(
+            f"{path}: unknown top-level table(s) {sorted(unknown)}; valid: ['pipeline', 'stages']"
+        )
+    meta = raw.get("pipeline", {})
+    bad = set(meta) - _PIPELINE_KEYS
+    if bad:
+        raise SpecError(
+            f"{path}: unknown key(s) {sorted(bad)} in [pipeline]; valid: {sorted(_PIPELINE_KEYS)}"
+        )
+    out = PipelineSpec(
+        name=meta.get("name", path.stem),
+        path=path,
+        base_dir=path.parent,
+        description=meta.get("description", ""),
+    )
+    stages = raw.get("stages") or {}
+    if not stages:
+        raise SpecError(f"{path}: no [stages.NAME] tables")
+    for name, body in stages.items():
+        if not isinstance(body, dict) or "kind" not in body:
+            raise SpecError(f"{path}: stage '{name}' needs a 'kind'")
+        body = dict(body)
+        kind = body.pop("kind")
+        inputs = body.pop("inputs", {})
+        if not isinstance(inputs, dict):
+            raise SpecError(f"{path}: stage '{name}': inputs must be a table of role = stage")
+        norm = {role: [ups] if isinstance(ups, str) else list(ups) for role, ups in inputs.items()}
+        out.stages[name] = StageSpec(name=name, kind=kind, inputs=norm, config=_expand(body))
+    for text in overrides:
+        stage, key, value = parse_override(text)
+        if stage not in out.stages:
+            raise SpecError(f"--set {text}: no stage '{stage}'; stages: {sorted(out.stages)}")
+        out.stages[stage].config[key] = value
+    for s in out.stages.values():
+        for role, ups in s.inputs.items():
+            for up in ups:
+                if up.split(".")[0] not in out.stages:
+                    raise SpecError(
+                        f"{path}: stage '{s.name}' input '{role}' names unknown "
+                        f"stage '{up}'; stages: {sorted(out.stages)}"
+                    )
+    out.order()
+    return out

@@ -1,0 +1,149 @@
+"""Stage base class and registry. A stage is a small class with one job.
+
+A stage declares its kind, an explicit code-version constant, a config dataclass (fields carry
+`help` metadata; `metadata={"path": True}` marks an input file, which is content-hashed), its input
+roles and its outputs (role -> dataset kind). The runner does caching, sharding, resume, writing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pyarrow as pa
+
+from mathpref.errors import SpecError
+from mathpref.hashing import file_digest
+
+REGISTRY: dict[str, type[Stage]] = {}
+
+
+def register(cls: type[Stage]) -> type[Stage]:
+    REGISTRY[cls.kind] = cls
+    return cls
+
+
+def stage_class(kind: str) -> type[Stage]:
+    from mathpref import stages  # noqa: F401  (registers the built-in stages)
+
+    if kind not in REGISTRY:
+        raise SpecError(f"unknown stage kind '{kind}'; valid kinds: {sorted(REGISTRY)}")
+    return REGISTRY[kind]
+
+
+def opt(default: Any, help: str, **meta: Any) -> Any:
+    """A config field with help text (and extra metadata such as path=True)."""
+    if isinstance(default, list | dict):
+        return field(
+            default_factory=lambda: type(default)(default), metadata={"help": help, **meta}
+        )
+    return field(default=default, metadata={"help": help, **meta})
+
+
+@dataclass
+class StageContext:
+    """What a running stage sees: its inputs, a work dir, and progress/notes sinks."""
+
+    name: str
+    base_dir: Path
+    work_dir: Path
+    read_input: Callable[[str], pa.Table]
+    input_roles: list[str]
+    advance: Callable[[int], None] = lambda n: None
+    notes: list[str] = field(default_factory=list)
+
+    def input(self, role: str) -> pa.Table:
+        return self.read_input(role)
+
+    def has_input(self, role: str) -> bool:
+        return role in self.input_roles
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+
+class Stage:
+    kind: ClassVar[str]
+    code_version: ClassVar[str]
+    Config: ClassVar[type]
+    inputs: ClassVar[dict[str, bool]] = {}  # role -> required
+    outputs: ClassVar[dict[str, str]] = {}  # role -> dataset kind; the first is primary
+    shard_rows: ClassVar[int] = 0  # rows of the sharding input per shard; 0 = not sharded
+    shard_input: ClassVar[str | None] = None
+
+    def __init__(self, name: str, config: dict[str, Any], base_dir: Path):
+        self.name = name
+        self.base_dir = base_dir
+        self.config = build_config(self.Config, config, where=f"stage '{name}' ({self.kind})")
+
+    # -- versioning ----------------------------------------------------------------------
+    def version_parts(self) -> dict[str, Any]:
+        """Extra things the output depends on (e.g. checking-library versions)."""
+        return {}
+
+    def resolve(self, value: str) -> Path:
+        p = Path(value)
+        return p if p.is_absolute() else (self.base_dir / p).resolve()
+
+    def normalised_config(self) -> dict[str, Any]:
+        """Config for the version id: input files replaced by their content digest."""
+        out = {}
+        for f in dataclasses.fields(self.Config):
+            value = getattr(self.config, f.name)
+            if f.metadata.get("volatile"):
+                continue
+            if f.metadata.get("path") and value is not None and not _is_remote(value):
+                path = self.resolve(value)
+                if not path.exists():
+                    raise SpecError(
+                        f"stage '{self.name}': {f.name} = {value!r} does not exist "
+                        f"(resolved to {path})"
+                    )
+                value = file_digest(path)
+            out[f.name] = value
+        return out
+
+    # -- work ----------------------------------------------------------------------------
+    def num_shards(self, ctx: StageContext) -> int:
+        if not self.shard_rows or not self.shard_input:
+            return 1
+        rows = ctx.input(self.shard_input).num_rows
+        return max(1, -(-rows // self.shard_rows))
+
+    def shard_slice(self, ctx: StageContext, shard: int) -> pa.Table:
+        return ctx.input(self.shard_input).slice(shard * self.shard_rows, self.shard_rows)
+
+    def run_shard(self, ctx: StageContext, shard: int, n_shards: int) -> dict[str, pa.Table]:
+        raise NotImplementedError
+
+    def finalize(self, ctx: StageContext, tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
+        return tables
+
+
+def _is_remote(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(("hf://", "hub:"))
+
+
+def build_config(cls: type, values: dict[str, Any], *, where: str) -> Any:
+    names = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - set(names))
+    if unknown:
+        raise SpecError(f"{where}: unknown key(s) {unknown}; valid keys: {sorted(names)}")
+    hints = typing.get_type_hints(cls)
+    for key, value in values.items():
+        want = hints.get(key)
+        if want is float and isinstance(value, int) and not isinstance(value, bool):
+            values[key] = float(value)
+        elif want in (int, float, str, bool) and not isinstance(values[key], want):
+            raise SpecError(
+                f"{where}: {key} = {value!r} should be {want.__name__} "
+                f"({names[key].metadata.get('help', '')})"
+            )
+    try:
+        return cls(**values)
+    except (TypeError, ValueError) as exc:
+        raise SpecError(f"{where}: {exc}") from None

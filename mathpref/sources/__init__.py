@@ -1,0 +1,1 @@
+"""Reading problems and existing generation logs from files and datasets."""
