@@ -90,9 +90,13 @@ def _read_hf(path: str, config: str | None, split: str | None, revision: str | N
     except ImportError:  # pragma: no cover - datasets is a core dependency
         raise InputError("reading a dataset needs `pip install datasets`", path=path) from None
     try:
-        ds = datasets.load_dataset(path, config, split=split or "train", revision=revision)
+        ds = datasets.load_dataset(path, config, split=split, revision=revision)
     except Exception as exc:
         raise InputError(f"load_dataset failed: {type(exc).__name__}: {exc}", path=path) from None
+    if isinstance(ds, datasets.DatasetDict):
+        if len(ds) != 1:
+            raise InputError(f"the dataset has splits {sorted(ds)}; set split = ...", path=path)
+        ds = next(iter(ds.values()))
     yield from enumerate(ds, 1)
 
 
