@@ -6,7 +6,7 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from mathpref.errors import StoreError, StoreLockedError
+from mathpref.errors import SchemaError, StoreError, StoreLockedError
 from mathpref.store import Store, fingerprint, open_store
 
 
@@ -64,7 +64,7 @@ def test_write_read_and_other_readers(tmp_path):
 def test_failed_write_leaves_nothing_visible(tmp_path):
     st = Store(tmp_path / "s")
     bad = _problems(3).drop_columns(["question"])
-    with pytest.raises(Exception):
+    with pytest.raises(SchemaError):
         st.write_dataset("problems", bad, dataset_id="bad", manifest={})
     assert not list((tmp_path / "s" / "datasets").rglob("*.parquet"))
     with pytest.raises(StoreError):
