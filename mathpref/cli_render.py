@@ -75,7 +75,7 @@ def print_summary(pipeline: str, results: list[StageResult], seconds: float) -> 
     )
     for r in results:
         for note in r.notes:
-            out.print(f"note [{r.name}]: {note}")
+            out.print(f"note [{r.name}]: {note}", markup=False, highlight=False)
 
 
 def print_plan(pipeline: str, plan: list[PlanEntry]) -> None:
