@@ -279,6 +279,7 @@ class Runner:
             work_dir=work,
             read_input=read,
             input_roles=list(ups),
+            cache_dir=self.store.root / "cache",
         )
 
     def _run_shards(self, stage: Stage, ctx: StageContext, vid: str) -> dict[str, pa.Table]:

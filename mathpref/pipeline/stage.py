@@ -53,6 +53,7 @@ class StageContext:
     work_dir: Path
     read_input: Callable[[str], pa.Table]
     input_roles: list[str]
+    cache_dir: Path | None = None  # store-wide cache (e.g. the tiny test model)
     advance: Callable[[int], None] = lambda n: None
     notes: list[str] = field(default_factory=list)
 

@@ -80,7 +80,7 @@ class VerifyStage(Stage):
             "grader_version": pa.array([GRADER_VERSION] * n, pa.string()),
         }
         if self.config.step_checks:
-            from mathpref.verify.steps import check_steps_batch
+            from mathpref.verify.step_batch import check_steps_batch
 
             steps = check_steps_batch(full.to_pylist())
             cols["step_statuses"] = steps["step_statuses"]

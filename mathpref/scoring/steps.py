@@ -1,0 +1,91 @@
+"""Step splitting and the Python half of step-level pairs.
+
+`split_steps` is the one swappable function: it uses `mathpref.verify.steps.split_steps` (the
+splitter the arithmetic step checker numbers its steps with) when that module exists, else a local
+rule with the same contract (non-empty lines, stripped). Only (rejected, continuation) candidate
+rows pass through Python; finding them and sampling are SQL (`sql/pairs/step_*.sql`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+import pyarrow as pa
+
+
+def _local_split_steps(solution: str) -> list[str]:
+    return [line.strip() for line in solution.splitlines() if line.strip()]
+
+
+def _resolve() -> Callable[[str], list[str]]:
+    try:
+        from mathpref.verify.steps import split_steps as impl  # noqa: PLC0415
+    except ImportError:
+        return _local_split_steps
+    return impl
+
+
+def split_steps(solution: str) -> list[str]:
+    """Split a solution into steps (see module docstring for which splitter is used)."""
+    return _resolve()(solution)
+
+
+def normalize(text: str) -> str:
+    """Whitespace-normalised text: how prefixes and steps are compared."""
+    return " ".join(text.split())
+
+
+MATCHED_SCHEMA = pa.schema([
+    ("problem_id", pa.string()), ("split", pa.string()),
+    ("rejected_trajectory_id", pa.string()), ("rejected_prompt", pa.string()),
+    ("error_step", pa.int32()), ("chosen_trajectory_id", pa.string()),
+    ("chosen_reward", pa.float64()), ("initial_reason_steps", pa.string()),
+    ("chosen", pa.string()), ("rejected", pa.string()), ("full_chosen", pa.string()),
+    ("full_rejected", pa.string()), ("identical", pa.bool_()),
+])
+
+
+def match_continuations(candidates: pa.Table, separator: str = "\n",
+                        splitter: Callable[[str], list[str]] | None = None,
+                        ) -> tuple[pa.Table, Counter]:
+    """Build Step-DPO rows from `step_candidates.sql` output.
+
+    For a rejected trajectory with first_arith_error_step k and steps s: prefix = s[:k]; a
+    continuation matches when its whitespace-normalised prefix equals the normalised
+    separator-join of s[:k]. chosen = first step of the continuation, rejected = s[k],
+    full_chosen = initial_reason_steps + continuation, full_rejected = initial_reason_steps +
+    join(s[k:]). Returns the rows and counts of the candidates that were dropped, by reason.
+    """
+    split = splitter or split_steps
+    dropped: Counter = Counter()
+    steps_of: dict[str, list[str]] = {}
+    rows = []
+    for c in candidates.to_pylist():
+        rid = c["rejected_trajectory_id"]
+        if rid not in steps_of:
+            steps_of[rid] = split(c["rejected_completion"])
+        steps, k = steps_of[rid], c["error_step"]
+        if k < 0 or k >= len(steps):
+            dropped["error_step_out_of_range"] += 1
+            continue
+        if normalize(c["chosen_prefix"] or "") != normalize(separator.join(steps[:k])):
+            dropped["prefix_mismatch"] += 1
+            continue
+        chosen_steps = split(c["chosen_completion"])
+        if not chosen_steps:
+            dropped["empty_continuation"] += 1
+            continue
+        initial = separator.join(steps[:k]) + separator if k else ""
+        chosen, rejected = chosen_steps[0], steps[k]
+        rows.append({
+            "problem_id": c["problem_id"], "split": c["split"],
+            "rejected_trajectory_id": rid, "rejected_prompt": c["rejected_prompt"],
+            "error_step": k, "chosen_trajectory_id": c["chosen_trajectory_id"],
+            "chosen_reward": c["chosen_reward"], "initial_reason_steps": initial,
+            "chosen": chosen, "rejected": rejected,
+            "full_chosen": initial + c["chosen_completion"].lstrip(),
+            "full_rejected": initial + separator.join(steps[k:]),
+            "identical": normalize(chosen) == normalize(rejected),
+        })
+    return pa.Table.from_pylist(rows, schema=MATCHED_SCHEMA), dropped

@@ -1,0 +1,148 @@
+"""`grade_batch`: grade a whole column of completions.
+
+Stages: (1) vectorised extraction and integer grading in polars; (2) per-row Python
+extraction for rows the vector path cannot settle; (3) de-duplication of (gold, answer)
+pairs; (4) local numeric/string decisions; (5) math-verify in worker processes for the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import polars as pl
+import pyarrow as pa
+
+from mathpref.verify.extract import extract
+from mathpref.verify.grade import judge_locally
+from mathpref.verify.pool import VerifyPool, shared_pool
+from mathpref.verify.vector import extract_frame, int_judge
+
+COLUMNS = ("status", "extracted_answer", "answer_key", "extraction_rule", "decided_by", "reason")
+
+
+def _series(values, name: str) -> pl.Series:
+    if isinstance(values, pl.Series):
+        return values.cast(pl.String).rename(name)
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return pl.Series(name, values).cast(pl.String)
+    return pl.Series(name, list(values), dtype=pl.String)
+
+
+def grade_batch(
+    golds: Sequence[str | None] | pa.Array | pa.ChunkedArray,
+    completions: Sequence[str | None] | pa.Array | pa.ChunkedArray,
+    *,
+    timeout: float = 5.0,
+    workers: int | None = None,
+    dedupe: bool = True,
+    progress: Callable[[int], None] | None = None,
+    pool: VerifyPool | None = None,
+) -> pa.Table:
+    """One verdict row per input row, in input order (see COLUMNS; all nullable strings).
+
+    ``workers`` sizes a private pool for this call (default: the shared pool, one worker per
+    core). ``pool`` passes an existing VerifyPool (tests, long-running stages).
+    """
+    g = _series(golds, "g")
+    c = _series(completions, "c")
+    if len(g) != len(c):
+        raise ValueError(f"golds ({len(g)}) and completions ({len(c)}) differ in length")
+    ex = extract_frame(c)
+    ints = int_judge(g, ex["answer"])
+    fast = (ex["settled"] & ints["ok"].is_not_null()).fill_null(False)
+    out = pl.DataFrame(
+        {
+            "fast": fast,
+            "answer": ex["answer"],
+            "rule": ex["rule"],
+            "ok": ints["ok"],
+            "key": ints["key"],
+        }
+    ).select(
+        status=pl.when(pl.col("fast")).then(
+            pl.when(pl.col("ok")).then(pl.lit("correct")).otherwise(pl.lit("incorrect"))
+        ),
+        extracted_answer=pl.when(pl.col("fast")).then(pl.col("answer")),
+        answer_key=pl.when(pl.col("fast")).then(pl.col("key")),
+        extraction_rule=pl.when(pl.col("fast")).then(pl.col("rule")),
+        decided_by=pl.when(pl.col("fast")).then(pl.lit("numeric")),
+        reason=pl.when(pl.col("fast")).then(
+            pl.when(pl.col("ok")).then(pl.lit("numeric_equal")).otherwise(
+                pl.lit("numeric_mismatch")
+            )
+        ),
+    )
+    done = int(fast.sum())
+    if progress is not None and done:
+        progress(done)
+    slow_idx = (~fast).arg_true()
+    if len(slow_idx):
+        rows = _slow_path(
+            g.gather(slow_idx).to_list(),
+            c.gather(slow_idx).to_list(),
+            ex["answer"].gather(slow_idx).to_list(),
+            ex["rule"].gather(slow_idx).to_list(),
+            ex["settled"].gather(slow_idx).to_list(),
+            timeout=timeout,
+            workers=workers,
+            dedupe=dedupe,
+            pool=pool,
+            progress=(lambda k: progress(done + k)) if progress is not None else None,
+        )
+        updates = {name: out[name].scatter(slow_idx, col) for name, col in zip(COLUMNS, rows)}
+        out = out.with_columns(**updates)
+    table = out.to_arrow()
+    return pa.table({name: table.column(name).cast(pa.string()) for name in COLUMNS})
+
+
+def _slow_path(golds, completions, answers, rules, settled, *, timeout, workers, dedupe, pool,
+               progress):
+    m = len(completions)
+    for i in range(m):
+        if not settled[i]:
+            e = extract(completions[i])
+            answers[i], rules[i] = e.answer, e.rule
+    local: dict[int, tuple] = {}
+    pending: dict[tuple[str, str], list[int]] = {}
+    seen: dict[tuple, tuple] = {}
+    for i in range(m):
+        pair = (golds[i], answers[i])
+        if dedupe and pair in seen:
+            local[i] = seen[pair]
+            if pair in pending:
+                pending[pair].append(i)
+            continue
+        decision, key = judge_locally(golds[i], answers[i])
+        if decision is None:
+            pending.setdefault(pair if dedupe else (golds[i], answers[i], i), []).append(i)
+            decision = ("pending", None, None, key)
+        if dedupe:
+            seen[pair] = decision
+        local[i] = decision
+    if progress is not None:
+        progress(m - sum(len(v) for v in pending.values()))
+    if pending:
+        keys = list(pending)
+        pairs = [(k[0], k[1]) for k in keys]
+        if pool is None and workers:
+            with VerifyPool(workers) as own:
+                results = own.run(pairs, timeout=timeout)
+        else:
+            results = (pool or shared_pool()).run(pairs, timeout=timeout)
+        for k, (status, decided_by, reason) in zip(keys, results):
+            for i in pending[k]:
+                local[i] = (status, decided_by, reason, local[i][3])
+        if progress is not None:
+            progress(m)
+    status = [local[i][0] for i in range(m)]
+    decided = [local[i][1] for i in range(m)]
+    reason = [local[i][2] for i in range(m)]
+    key = [local[i][3] for i in range(m)]
+    return (
+        pl.Series(status, dtype=pl.String),
+        pl.Series(answers, dtype=pl.String),
+        pl.Series(key, dtype=pl.String),
+        pl.Series(rules, dtype=pl.String),
+        pl.Series(decided, dtype=pl.String),
+        pl.Series(reason, dtype=pl.String),
+    )

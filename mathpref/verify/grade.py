@@ -1,0 +1,142 @@
+"""Single-row grading: `Verdict`, `grade`, `equivalent`, `GRADER_VERSION`.
+
+Decision order for a (gold, extracted answer) pair - see docs/decisions/0003:
+1. gold missing/blank/hostile/too large      -> unverifiable, "gold_unparseable"
+2. no extracted answer                         -> incorrect, "no_answer"
+3. hostile answer (pre-filter)                 -> incorrect, "rejected:<why>"
+4. both sides plain numbers                    -> exact rational comparison ("numeric")
+5. equal after conservative LaTeX normalisation -> correct ("string")
+6. otherwise math-verify in a worker process   -> ("math_verify"), or timeout / error
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+
+from mathpref.verify.extract import extract
+from mathpref.verify.latex import hostile_reason, normalize_latex
+from mathpref.verify.numeric import NumberTooLarge, number_key, parse_number
+
+CODE_VERSION = "mathpref-verify-1"
+try:
+    _MV_VERSION = version("math-verify")
+except PackageNotFoundError:  # pragma: no cover
+    _MV_VERSION = "missing"
+GRADER_VERSION = f"{CODE_VERSION}+math-verify-{_MV_VERSION}"
+
+STATUSES = ("correct", "incorrect", "unverifiable", "timeout", "error")
+DECIDERS = ("numeric", "math_verify", "string", "none")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    extracted_answer: str | None
+    answer_key: str | None
+    extraction_rule: str | None
+    decided_by: str
+    reason: str
+    grader_version: str = GRADER_VERSION
+
+    @property
+    def is_correct(self) -> bool:
+        return self.status == "correct"
+
+
+# A local decision is (status, decided_by, reason, answer_key); None means "ask math-verify".
+Local = tuple[str, str, str, str | None]
+
+
+def _number(s: str):
+    try:
+        return parse_number(s), None
+    except NumberTooLarge as exc:
+        return None, str(exc)
+
+
+def _balanced(s: str) -> bool:
+    if "{" not in s and "}" not in s:
+        return True
+    depth = 0
+    for ch in s:
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def answer_key(answer: str | None) -> str | None:
+    """Canonical grouping key of an extracted answer: exact number or normalised LaTeX."""
+    if answer is None or hostile_reason(answer):
+        return None
+    value, _ = _number(answer)
+    if value is not None:
+        return number_key(value)
+    return normalize_latex(answer) or None
+
+
+def judge_locally(gold: str | None, answer: str | None) -> tuple[Local | None, str | None]:
+    """Decide without math-verify when possible. Returns (decision or None, answer_key)."""
+    if gold is None or not gold.strip() or hostile_reason(gold) or not _balanced(gold):
+        return ("unverifiable", "none", "gold_unparseable", answer_key(answer)), None
+    gold_value, gold_err = _number(gold)
+    if gold_err:
+        return ("unverifiable", "none", "gold_unparseable", answer_key(answer)), None
+    if answer is None or not answer.strip():
+        return ("incorrect", "none", "no_answer", None), None
+    why = hostile_reason(answer)
+    if why:
+        return ("incorrect", "none", f"rejected:{why}", None), None
+    value, err = _number(answer)
+    if err:
+        return ("incorrect", "none", f"rejected:{err}", None), None
+    if value is not None:
+        key = number_key(value)
+        if gold_value is not None:
+            ok = value == gold_value
+            status = "correct" if ok else "incorrect"
+            return (status, "numeric", "numeric_equal" if ok else "numeric_mismatch", key), key
+    else:
+        key = normalize_latex(answer) or None
+    if normalize_latex(gold) == normalize_latex(answer):
+        return ("correct", "string", "string_equal", key), key
+    return None, key
+
+
+def _run_math_verify(gold: str, answer: str, timeout: float) -> tuple[str, str, str]:
+    from mathpref.verify.pool import shared_pool
+
+    return shared_pool().run([(gold, answer)], timeout=timeout)[0]
+
+
+def grade(gold: str | None, completion: str, *, timeout: float = 5.0) -> Verdict:
+    """Grade one completion against a gold answer. Never raises for bad input."""
+    try:
+        ex = extract(completion)
+    except Exception as exc:  # noqa: BLE001 - recorded, never raised
+        return Verdict("error", None, None, None, "none", f"error:{type(exc).__name__}")
+    return grade_answer(gold, ex.answer, ex.rule, timeout=timeout)
+
+
+def grade_answer(
+    gold: str | None, answer: str | None, rule: str | None, *, timeout: float = 5.0
+) -> Verdict:
+    """Grade an already extracted answer."""
+    try:
+        local, key = judge_locally(gold, answer)
+        if local is not None:
+            status, decided_by, reason, key = local
+            return Verdict(status, answer, key, rule, decided_by, reason)
+        status, decided_by, reason = _run_math_verify(gold, answer, timeout)  # type: ignore[arg-type]
+    except Exception as exc:  # noqa: BLE001
+        return Verdict("error", answer, None, rule, "none", f"error:{type(exc).__name__}")
+    return Verdict(status, answer, key, rule, decided_by, reason)
+
+
+def equivalent(gold: str, prediction: str, *, timeout: float = 5.0) -> bool:
+    """True when the two answer strings are equivalent (never raises; timeout -> False)."""
+    return grade_answer(gold, prediction, None, timeout=timeout).status == "correct"

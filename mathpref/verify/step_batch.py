@@ -1,0 +1,50 @@
+"""Columnar batch form of :func:`mathpref.verify.steps.check_steps`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+
+import pyarrow as pa
+
+from mathpref.verify.steps import check_steps
+
+STEP_CHECK_SCHEMA = pa.schema([
+    ("step_statuses", pa.list_(pa.string())),
+    ("first_arith_error_step", pa.int32()),
+    ("n_steps", pa.int32()),
+    ("n_claims", pa.int32()),
+    ("n_failed_claims", pa.int32()),
+    ("intermediate_values", pa.list_(pa.string())),
+])
+_CHUNK = 20_000
+
+
+def _columns(solutions: Sequence[str]) -> tuple[list, ...]:
+    statuses, first, n_steps, n_claims, n_failed, values = [], [], [], [], [], []
+    for sol in solutions:
+        rep = check_steps(sol or "")
+        statuses.append(rep.step_statuses)
+        first.append(rep.first_arith_error_step)
+        n_steps.append(len(rep.steps))
+        n_claims.append(rep.n_claims)
+        n_failed.append(rep.n_failed)
+        values.append(rep.intermediate_values)
+    return statuses, first, n_steps, n_claims, n_failed, values
+
+
+def check_steps_batch(solutions: Sequence[str], workers: int = 1) -> pa.Table:
+    """Check many solutions; one row per solution, columns as in ``STEP_CHECK_SCHEMA``.
+
+    ``workers > 1`` splits batches larger than one chunk over that many processes.
+    """
+    sols = list(solutions)
+    if workers > 1 and len(sols) > _CHUNK:
+        chunks = [sols[i:i + _CHUNK] for i in range(0, len(sols), _CHUNK)]
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            parts = list(pool.map(_columns, chunks))
+        cols = tuple([x for part in parts for x in part[k]] for k in range(6))
+    else:
+        cols = _columns(sols)
+    arrays = [pa.array(c, type=f.type) for c, f in zip(cols, STEP_CHECK_SCHEMA, strict=True)]
+    return pa.Table.from_arrays(arrays, schema=STEP_CHECK_SCHEMA)
