@@ -47,12 +47,19 @@ class ContinueStage(BackendStage):
 
     def _parents(self, ctx) -> pa.Table:
         v = ctx.input("verifications")
-        v = v.filter(pc.and_(pc.is_valid(v["first_arith_error_step"]),
-                             pc.is_in(v["status"], pa.array(self.config.statuses))))
+        v = v.filter(
+            pc.and_(
+                pc.is_valid(v["first_arith_error_step"]),
+                pc.is_in(v["status"], pa.array(self.config.statuses)),
+            )
+        )
         t = ctx.input("trajectories")
         t = t.filter(pc.is_null(t["parent_trajectory_id"]))  # continue originals only
-        joined = t.join(v.select(["trajectory_id", "first_arith_error_step"]), "trajectory_id",
-                        join_type="inner").sort_by("trajectory_id")
+        joined = t.join(
+            v.select(["trajectory_id", "first_arith_error_step"]),
+            "trajectory_id",
+            join_type="inner",
+        ).sort_by("trajectory_id")
         probs = ctx.input("problems").select(["problem_id", "question"])
         joined = joined.join(probs, "problem_id", join_type="inner").sort_by("trajectory_id")
         if self.config.max_parents:
@@ -87,8 +94,9 @@ class ContinueStage(BackendStage):
                 ctx.note(f"parent {p['trajectory_id']}: step index out of range, skipped")
                 continue
             items.append((p["trajectory_id"], p["problem_id"], p["question"], arm, prefix))
-        requests = build_continuation_requests(items, c.n, temperature=c.temperature,
-                                               top_p=c.top_p, max_new_tokens=c.max_new_tokens)
+        requests = build_continuation_requests(
+            items, c.n, temperature=c.temperature, top_p=c.top_p, max_new_tokens=c.max_new_tokens
+        )
         rows = self.generate(ctx, shard, requests) if requests else []
         return {"trajectories": pa.Table.from_pylist(rows) if rows else None}
 

@@ -15,8 +15,8 @@ import pyarrow as pa
 
 from mathpref.errors import StageError
 from mathpref.pipeline.stage import Stage, opt, register
-from mathpref.stages.journal import Journal
 from mathpref.stages.importer import trajectory_id
+from mathpref.stages.journal import Journal
 
 TINY = "tiny"
 
@@ -27,8 +27,12 @@ class BackendConfig:
     model: str = opt("", "Model id or path ('tiny' builds a tiny random model under the store).")
     revision: str = opt("", "Model revision (commit) to record and load.")
     completions: str = opt(None, "scripted backend: JSONL file of completions.", path=True)
-    backend_options: dict = opt({}, "Extra backend settings (batch_size, base_url, "
-                                "max_concurrency, tensor_parallel_size, ...).", volatile=True)
+    backend_options: dict = opt(
+        {},
+        "Extra backend settings (batch_size, base_url, "
+        "max_concurrency, tensor_parallel_size, ...).",
+        volatile=True,
+    )
     shard_problems: int = opt(32, "Problems per resumable shard.", volatile=True)
 
     def _check_backend(self):
@@ -64,8 +68,9 @@ class GenerateConfig(BackendConfig):
         if self.only_arms:
             missing = sorted(set(self.only_arms) - {a.name for a in arms})
             if missing:
-                raise ValueError(f"only_arms names unknown arm(s) {missing}; "
-                                 f"arms: {[a.name for a in arms]}")
+                raise ValueError(
+                    f"only_arms names unknown arm(s) {missing}; arms: {[a.name for a in arms]}"
+                )
             arms = [a for a in arms if a.name in self.only_arms]
         changes = {k: v for k, v in (("n", self.n), ("max_new_tokens", self.max_new_tokens)) if v}
         arms = [a.replace(**changes) for a in arms] if changes else arms
@@ -119,9 +124,16 @@ class BackendStage(Stage):
             finally:
                 backend.close()
                 journal.close()
+        if len(todo) < len(requests):
+            ctx.note(
+                f"shard {shard}: {len(requests) - len(todo)} of {len(requests)} request(s) "
+                "resumed from the journal"
+            )
         if failed:
-            raise StageError(f"stage '{self.name}': {len(failed)} request(s) failed (finished ones "
-                             f"are kept; rerun to retry), e.g. {failed[0]}")
+            raise StageError(
+                f"stage '{self.name}': {len(failed)} request(s) failed (finished ones "
+                f"are kept; rerun to retry), e.g. {failed[0]}"
+            )
         return [_row(r, done[r.request_id], self.config, self.model_id()) for r in requests]
 
 
@@ -149,8 +161,9 @@ class GenerateStage(BackendStage):
         from mathpref.generation.requests import build_requests
 
         probs = self._problems(ctx).slice(shard * self.shard_rows, self.shard_rows)
-        pairs = list(zip(probs["problem_id"].to_pylist(), probs["question"].to_pylist(),
-                         strict=True))
+        pairs = list(
+            zip(probs["problem_id"].to_pylist(), probs["question"].to_pylist(), strict=True)
+        )
         requests = build_requests(pairs, self.config.resolved_arms())
         rows = self.generate(ctx, shard, requests)
         return {"trajectories": pa.Table.from_pylist(rows) if rows else None}
@@ -161,17 +174,35 @@ def _row(req, res: dict, config, model_id: str) -> dict:
     if req.prefix and prompt.endswith(req.prefix):
         prompt = prompt[: len(prompt) - len(req.prefix)]
     return {
-        "trajectory_id": trajectory_id(req.problem_id, req.arm, req.sample_index, model_id,
-                                       req.parent_trajectory_id, req.prefix),
-        "problem_id": req.problem_id, "arm": req.arm, "arm_family": req.arm_family,
-        "probe": req.probe, "sample_index": req.sample_index, "model_id": model_id,
-        "model_revision": config.revision or None, "backend": config.backend, "seed": req.seed,
-        "temperature": req.temperature, "top_p": req.top_p,
+        "trajectory_id": trajectory_id(
+            req.problem_id,
+            req.arm,
+            req.sample_index,
+            model_id,
+            req.parent_trajectory_id,
+            req.prefix,
+        ),
+        "problem_id": req.problem_id,
+        "arm": req.arm,
+        "arm_family": req.arm_family,
+        "probe": req.probe,
+        "sample_index": req.sample_index,
+        "model_id": model_id,
+        "model_revision": config.revision or None,
+        "backend": config.backend,
+        "seed": req.seed,
+        "temperature": req.temperature,
+        "top_p": req.top_p,
         "max_new_tokens": req.max_new_tokens,
         "sampling_params": json.dumps(req.sampling_params(), sort_keys=True),
-        "prompt": prompt, "completion": res["completion"],
-        "prompt_tokens": res["prompt_tokens"], "completion_tokens": res["completion_tokens"],
-        "finish_reason": res["finish_reason"], "parent_trajectory_id": req.parent_trajectory_id,
-        "prefix": req.prefix, "source_ref": None, "source_label": None,
+        "prompt": prompt,
+        "completion": res["completion"],
+        "prompt_tokens": res["prompt_tokens"],
+        "completion_tokens": res["completion_tokens"],
+        "finish_reason": res["finish_reason"],
+        "parent_trajectory_id": req.parent_trajectory_id,
+        "prefix": req.prefix,
+        "source_ref": None,
+        "source_label": None,
         "latency_s": res["latency_s"],
     }
