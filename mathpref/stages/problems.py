@@ -31,7 +31,9 @@ def problem_id(source: str, question: str) -> str:
 
 @dataclass
 class ProblemsConfig:
-    path: str = opt(None, "File, folder or Hub id of the problems.", path=True)
+    path: str = opt(
+        None, "File or folder of problems, or a Hub dataset as hf://OWNER/NAME.", path=True
+    )
     format: str = opt("auto", f"Input format: {', '.join(FORMATS)}.")
     preset: str = opt("custom", f"Field preset: {', '.join(PRESETS)}.")
     source: str = opt("", "Source name stored on each problem (default: preset-filestem).")
@@ -74,7 +76,10 @@ class ProblemsStage(Stage):
 
     def run_shard(self, ctx, shard, n_shards):
         c, source = self.config, self.source_name()
-        path = str(self.resolve(c.path)) if Path(self.resolve(c.path)).exists() else c.path
+        if c.path.startswith(("hf://", "hub:")):  # a Hub dataset id
+            path = c.path.split("://", 1)[-1].removeprefix("hub:")
+        else:
+            path = str(self.resolve(c.path))
         rows, bad, seen = [], [], {}
         for no, rec in read_records(
             path,
