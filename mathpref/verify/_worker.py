@@ -54,10 +54,14 @@ def compare(gold: str, pred: str, stall_token: str | None = None) -> Result:
     if not p:
         return ("incorrect", "math_verify", "pred_unparseable")
     ok = verify(g, p, timeout_seconds=None)
-    return ("correct", "math_verify", "math_verify_equal") if ok else (
-        "incorrect",
-        "math_verify",
-        "math_verify_mismatch",
+    return (
+        ("correct", "math_verify", "math_verify_equal")
+        if ok
+        else (
+            "incorrect",
+            "math_verify",
+            "math_verify_mismatch",
+        )
     )
 
 

@@ -14,8 +14,9 @@ import pyarrow as pa
 
 from mathpref.verify.extract import extract
 from mathpref.verify.grade import judge_locally
+from mathpref.verify.latex import DEEP_NESTING
 from mathpref.verify.pool import VerifyPool, shared_pool
-from mathpref.verify.vector import extract_frame, int_judge
+from mathpref.verify.vector import extract_frame, numeric_judge
 
 COLUMNS = ("status", "extracted_answer", "answer_key", "extraction_rule", "decided_by", "reason")
 
@@ -47,8 +48,10 @@ def grade_batch(
     c = _series(completions, "c")
     if len(g) != len(c):
         raise ValueError(f"golds ({len(g)}) and completions ({len(c)}) differ in length")
+    if len(c) == 0:
+        return pa.table({name: pa.array([], pa.string()) for name in COLUMNS})
     ex = extract_frame(c)
-    ints = int_judge(g, ex["answer"])
+    ints = numeric_judge(g, ex["answer"])
     fast = (ex["settled"] & ints["ok"].is_not_null()).fill_null(False)
     out = pl.DataFrame(
         {
@@ -67,9 +70,9 @@ def grade_batch(
         extraction_rule=pl.when(pl.col("fast")).then(pl.col("rule")),
         decided_by=pl.when(pl.col("fast")).then(pl.lit("numeric")),
         reason=pl.when(pl.col("fast")).then(
-            pl.when(pl.col("ok")).then(pl.lit("numeric_equal")).otherwise(
-                pl.lit("numeric_mismatch")
-            )
+            pl.when(pl.col("ok"))
+            .then(pl.lit("numeric_equal"))
+            .otherwise(pl.lit("numeric_mismatch"))
         ),
     )
     done = int(fast.sum())
@@ -89,23 +92,32 @@ def grade_batch(
             pool=pool,
             progress=(lambda k: progress(done + k)) if progress is not None else None,
         )
-        updates = {name: out[name].scatter(slow_idx, col) for name, col in zip(COLUMNS, rows)}
+        updates = {
+            name: out[name].scatter(slow_idx, col) for name, col in zip(COLUMNS, rows, strict=True)
+        }
         out = out.with_columns(**updates)
     table = out.to_arrow()
     return pa.table({name: table.column(name).cast(pa.string()) for name in COLUMNS})
 
 
-def _slow_path(golds, completions, answers, rules, settled, *, timeout, workers, dedupe, pool,
-               progress):
+def _slow_path(
+    golds, completions, answers, rules, settled, *, timeout, workers, dedupe, pool, progress
+):
     m = len(completions)
+    local: dict[int, tuple] = {}
     for i in range(m):
         if not settled[i]:
+            if completions[i] and DEEP_NESTING.search(completions[i]):
+                local[i] = ("incorrect", "none", "rejected:nesting_too_deep", None)
+                answers[i] = rules[i] = None
+                continue
             e = extract(completions[i])
             answers[i], rules[i] = e.answer, e.rule
-    local: dict[int, tuple] = {}
     pending: dict[tuple[str, str], list[int]] = {}
     seen: dict[tuple, tuple] = {}
     for i in range(m):
+        if i in local:
+            continue
         pair = (golds[i], answers[i])
         if dedupe and pair in seen:
             local[i] = seen[pair]
@@ -129,7 +141,7 @@ def _slow_path(golds, completions, answers, rules, settled, *, timeout, workers,
                 results = own.run(pairs, timeout=timeout)
         else:
             results = (pool or shared_pool()).run(pairs, timeout=timeout)
-        for k, (status, decided_by, reason) in zip(keys, results):
+        for k, (status, decided_by, reason) in zip(keys, results, strict=True):
             for i in pending[k]:
                 local[i] = (status, decided_by, reason, local[i][3])
         if progress is not None:

@@ -63,10 +63,7 @@ def clean_value(value: str) -> str:
 
 
 def answer_colon_ok(value: str) -> bool:
-    return (
-        0 < len(value) <= ANSWER_COLON_MAX_CHARS
-        and value.count(" ") <= ANSWER_COLON_MAX_SPACES
-    )
+    return 0 < len(value) <= ANSWER_COLON_MAX_CHARS and value.count(" ") <= ANSWER_COLON_MAX_SPACES
 
 
 def _final_answer(text: str) -> str | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
 from mathpref.verify.extract import extract
-from mathpref.verify.latex import hostile_reason, normalize_latex
+from mathpref.verify.latex import DEEP_NESTING, hostile_reason, normalize_latex
 from mathpref.verify.numeric import NumberTooLarge, number_key, parse_number
 
 CODE_VERSION = "mathpref-verify-1"
@@ -115,11 +115,17 @@ def _run_math_verify(gold: str, answer: str, timeout: float) -> tuple[str, str, 
 
 def grade(gold: str | None, completion: str, *, timeout: float = 5.0) -> Verdict:
     """Grade one completion against a gold answer. Never raises for bad input."""
+    if completion and DEEP_NESTING.search(completion):
+        return rejected_completion()
     try:
         ex = extract(completion)
     except Exception as exc:  # noqa: BLE001 - recorded, never raised
         return Verdict("error", None, None, None, "none", f"error:{type(exc).__name__}")
     return grade_answer(gold, ex.answer, ex.rule, timeout=timeout)
+
+
+def rejected_completion() -> Verdict:
+    return Verdict("incorrect", None, None, None, "none", "rejected:nesting_too_deep")
 
 
 def grade_answer(

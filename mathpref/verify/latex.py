@@ -8,6 +8,10 @@ MAX_ANSWER_CHARS = 1000
 MAX_NESTING = 30
 MAX_SQRT = 20
 
+# 50 opening brackets in a row (optionally each behind a macro such as \\sqrt or \\frac): no
+# real solution looks like that; such completions are rejected before any extraction.
+DEEP_NESTING_RE = r"(?:[{(\[]\s*(?:\\[A-Za-z]+\s*)?){50}"
+DEEP_NESTING = re.compile(DEEP_NESTING_RE)
 _BOX_START = re.compile(r"\\(?:boxed|fbox)\s*")
 
 

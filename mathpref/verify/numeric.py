@@ -193,7 +193,25 @@ def _read(s: str) -> Fraction | None:
 
 
 def number_key(value: Fraction) -> str:
-    """Canonical string for an exact number: "18", "-3/4"."""
-    if value.denominator == 1:
-        return str(value.numerator)
-    return f"{value.numerator}/{value.denominator}"
+    """Canonical string for an exact number, unique per value.
+
+    Integers as "18"; other terminating decimals as the shortest decimal "12.5", "-0.125";
+    everything else as "n/d" ("1/3"). The vector path produces the same strings.
+    """
+    n, d = value.numerator, value.denominator
+    if d == 1:
+        return str(n)
+    twos = fives = 0
+    while d % 2 == 0:
+        d //= 2
+        twos += 1
+    while d % 5 == 0:
+        d //= 5
+        fives += 1
+    if d != 1:
+        return f"{value.numerator}/{value.denominator}"
+    k = max(twos, fives)
+    scaled = abs(value.numerator) * 10**k // value.denominator
+    digits = str(scaled).rjust(k + 1, "0")
+    sign = "-" if value < 0 else ""
+    return f"{sign}{digits[:-k]}.{digits[-k:]}"

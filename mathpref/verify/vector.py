@@ -13,17 +13,24 @@ import polars as pl
 from mathpref.verify.extract import (
     ANSWER_COLON_MAX_CHARS,
     ANSWER_COLON_MAX_SPACES,
-    ANSWER_COLON_RE,
     FOLLOWUP_RE,
     MARKER_RE,
     SENTENCE_END_RE,
 )
+from mathpref.verify.latex import DEEP_NESTING_RE
 
 _ANY_BOX = r"\\(?:boxed|fbox)"
-_SIMPLE_BOX = r"\\boxed\{[^{}]*\}"
-# Integers that parse_number reads exactly the same way: optional $ / \$, sign, digits or
-# comma-grouped digits, at most 15 digits so they fit Int64.
-INT_RE = r"^(?:\\?\$)?-?(?:[0-9]{1,3}(?:,[0-9]{3}){1,4}|[0-9]{1,15})$"
+# A box with at most one inner brace level (\boxed{\frac{1}{9}}); deeper boxes go per-row.
+_SIMPLE_BOX = r"\\boxed\{(?:[^{}]|\{[^{}]*\})*\}"
+# Plain decimals that parse_number reads the same way: optional $ or \$, sign, digits (or
+# comma-grouped digits), optional fraction, optional one lowercase unit word ("18 dollars").
+NUM_RE = (
+    r"^(?:\\?\$)?(-?)(?:([0-9]{1,3}(?:,[0-9]{3})+)|([0-9]{1,30}))?(?:\.([0-9]{1,30}))?"
+    r"(?: ([a-z]{2,20}))?$"
+)
+_SCALE_WORDS = ["hundred", "thousand", "million", "billion", "trillion"]
+_NUMBER_RE = r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?:/[0-9]+)?"
+_CALC_RE = r"<<[^<>\n]{0,200}>>"
 
 
 def _clean(expr: pl.Expr) -> pl.Expr:
@@ -35,12 +42,38 @@ def _clean(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def _as_int(expr: pl.Expr) -> pl.Expr:
-    digits = expr.str.replace_all(r"[$,\\]", "")
-    return pl.when(expr.str.contains(INT_RE)).then(digits.cast(pl.Int64, strict=False))
+def number_keys(values: pl.Series) -> pl.Series:
+    """Canonical number key (as numeric.number_key) for plain decimals, else null."""
+    df = pl.DataFrame({"v": values.cast(pl.String)})
+    g = df.select(pl.col("v").str.extract_groups(NUM_RE).alias("g")).unnest("g")
+    g.columns = ["neg", "grouped", "digits", "frac", "unit"]
+    ip = pl.coalesce(pl.col("grouped").str.replace_all(",", "", literal=True), pl.col("digits"))
+    ip = ip.fill_null("").str.strip_chars_start("0")
+    fp = pl.col("frac").fill_null("").str.strip_chars_end("0")
+    ok = (
+        pl.col("neg").is_not_null()
+        & (
+            pl.col("grouped").is_not_null()
+            | pl.col("digits").is_not_null()
+            | pl.col("frac").is_not_null()
+        )
+        & ~pl.col("unit").is_in(_SCALE_WORDS).fill_null(False)
+    )
+    ip0 = pl.when(ip == "").then(pl.lit("0")).otherwise(ip)
+    body = pl.when(fp == "").then(ip0).otherwise(ip0 + "." + fp)
+    zero = (ip0 == "0") & (fp == "")
+    key = pl.when(ok).then(pl.when((pl.col("neg") == "-") & ~zero).then("-" + body).otherwise(body))
+    return g.select(key=key)["key"]
 
 
-SPECIAL_RE = r"\\boxed|\\fbox|(?i:final answer is)|" + FOLLOWUP_RE
+def _last_numbers(c: pl.Series) -> pl.Series:
+    return c.str.replace_all(_CALC_RE, " ").str.extract_all(_NUMBER_RE).list.last()
+
+
+# Two adjacent openers (or an opener then a macro) stand in for DEEP_NESTING_RE here; the
+# full check runs on the special rows only.
+_NESTING_HINT = r"[{(\[][{(\[\\]"
+SPECIAL_RE = r"\\boxed|\\fbox|(?i:final answer is)|" + FOLLOWUP_RE + "|" + _NESTING_HINT
 
 
 # One pass finds the earliest of: marker (groups 1-2) or an answer-colon line (group 3).
@@ -48,13 +81,13 @@ SPECIAL_RE = r"\\boxed|\\fbox|(?i:final answer is)|" + FOLLOWUP_RE
 _COMBINED_RE = "(?m)" + MARKER_RE + r"|^[ \t]*(?:Answer|A)[ \t]*:[ \t]*([^\n]*)"
 
 
-def _settle_plain(c: pl.Series, colon: bool = True) -> tuple[pl.Series, pl.Series]:
+def _settle_plain(c: pl.Series) -> tuple[pl.Series, pl.Series]:
     """Rows with no box, no "final answer is" and no follow-up block."""
     m = pl.DataFrame({"m": c.str.extract_groups(_COMBINED_RE)}).unnest("m")
     m = m.rename(dict(zip(m.columns, ["h", "i", "a"], strict=True)))
     first_colon = m["a"].is_not_null().arg_true()
     later_marker = pl.Series("later", [False] * len(c))
-    if len(first_colon) and colon:
+    if len(first_colon):
         sub = c if 2 * len(first_colon) > len(c) else c.gather(first_colon)
         found = sub.str.contains(MARKER_RE)
         found = found.gather(first_colon) if sub is c else found
@@ -71,7 +104,7 @@ def _settle_plain(c: pl.Series, colon: bool = True) -> tuple[pl.Series, pl.Serie
     out = m.select(
         answer=pl.when(pl.col("h").is_not_null() | pl.col("i").is_not_null())
         .then(_clean(pl.coalesce(pl.col("h"), pl.col("i"))))
-        .when(colon_ok & pl.lit(colon))
+        .when(colon_ok)
         .then(colon_val),
         rule=pl.when(pl.col("h").is_not_null())
         .then(pl.lit("hash"))
@@ -81,7 +114,16 @@ def _settle_plain(c: pl.Series, colon: bool = True) -> tuple[pl.Series, pl.Serie
     )
     answer = out["answer"]
     answer = answer.set((answer.str.len_chars() == 0).fill_null(False), None)
-    return answer, out["rule"].set(answer.is_null(), None)
+    rule = out["rule"].set(answer.is_null(), None)
+    # No marker and no usable colon line (and no marker after a prose colon line): last number.
+    no_marker = m["h"].is_null() & m["i"].is_null() & ~m["later"]
+    rest = (answer.is_null() & no_marker).arg_true()
+    if len(rest):
+        last = _last_numbers(c.gather(rest))
+        answer = answer.scatter(rest, last)
+        rule = rule.scatter(rest, pl.Series([None] * len(rest), dtype=pl.String))
+        rule = rule.set(answer.is_not_null() & rule.is_null(), "last_number")
+    return answer, rule
 
 
 def _settle_special(c: pl.Series) -> tuple[pl.Series, pl.Series]:
@@ -93,18 +135,23 @@ def _settle_special(c: pl.Series) -> tuple[pl.Series, pl.Series]:
         prefix = c.gather(cut).str.extract(r"(?s)^(.*?)" + FOLLOWUP_RE, 1)
         t = c.scatter(cut, prefix)
         hard = hard.scatter(cut, ~prefix.str.contains(r"\S").fill_null(False))
+    hard = hard | c.str.contains(DEEP_NESTING_RE).fill_null(True)
     easy = ~hard & ~t.str.contains(r"(?i)final answer is").fill_null(True)
     n_box = t.str.count_matches(_ANY_BOX)
     box = t.str.extract_all(_SIMPLE_BOX).list.last().str.slice(7).str.strip_suffix("}")
     box = box.str.strip_chars()
     boxed_ok = (
-        easy & (n_box > 0) & (n_box == t.str.count_matches(_SIMPLE_BOX)) & (box.str.len_chars() > 0)
+        easy
+        & (n_box > 0)
+        & (n_box == t.str.count_matches(_SIMPLE_BOX))
+        & (box.str.len_chars() > 0)
+        & (box.str.len_chars() < 1000)  # longer boxes: per-row (bounded scan window there)
     ).fill_null(False)
     answer = box.set(~boxed_ok, None)
     rule = pl.Series([None] * len(c), dtype=pl.String).set(boxed_ok, "boxed")
     idx = (easy & (n_box == 0)).fill_null(False).arg_true()
     if len(idx):
-        a, r = _settle_plain(t.gather(idx), colon=False)
+        a, r = _settle_plain(t.gather(idx))
         answer, rule = answer.scatter(idx, a), rule.scatter(idx, r)
     return answer, rule.set(answer.is_null(), None)
 
@@ -125,17 +172,17 @@ def extract_frame(completions: pl.Series) -> pl.DataFrame:
             answer, rule = answer.scatter(idx, a), rule.scatter(idx, r)
     answer = answer.set(c.is_null(), None)
     return pl.DataFrame(
-        {"answer": answer, "rule": rule.set(answer.is_null(), None), "settled": answer.is_not_null()}
+        {
+            "answer": answer,
+            "rule": rule.set(answer.is_null(), None),
+            "settled": answer.is_not_null(),
+        }
     )
 
 
-def int_judge(golds: pl.Series, answers: pl.Series) -> pl.DataFrame:
-    """Exact integer comparison where both sides are plain integers (else nulls)."""
-    df = pl.DataFrame({"g": golds.cast(pl.String), "a": answers.cast(pl.String)})
-    return df.select(
-        g_int=_as_int(pl.col("g").str.strip_chars()),
-        a_int=_as_int(pl.col("a")),
-    ).with_columns(
-        ok=pl.col("g_int") == pl.col("a_int"),
-        key=pl.col("a_int").cast(pl.String),
-    )
+def numeric_judge(golds: pl.Series, answers: pl.Series) -> pl.DataFrame:
+    """Exact comparison where both sides are plain decimals: columns ok, key (else null)."""
+    gk = number_keys(golds.cast(pl.String).str.strip_chars())
+    ak = number_keys(answers)
+    ok = pl.select(ok=pl.when(gk.is_not_null() & ak.is_not_null()).then(gk == ak))["ok"]
+    return pl.DataFrame({"ok": ok, "key": ak})
