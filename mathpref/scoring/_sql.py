@@ -53,9 +53,21 @@ def connect(threads: int | None = None, memory_limit: str | None = None):
     return duckdb.connect(":memory:", config=config)
 
 
-def register(con, tables: Mapping[str, pa.Table]) -> None:
+ROW_COLUMN = "_row"
+
+
+def with_row_numbers(table: pa.Table) -> pa.Table:
+    """`table` plus a 0-based `_row` column (zero-copy for the other columns)."""
+    if ROW_COLUMN in table.column_names:
+        return table
+    return table.append_column(ROW_COLUMN, pa.array(range(table.num_rows), pa.int64()))
+
+
+def register(con, tables: Mapping[str, pa.Table], *, row_numbers: bool = False) -> None:
+    """Register Arrow tables as views; with `row_numbers`, each gets a `_row` column so a query
+    can return row positions and the caller takes wide text columns with pyarrow."""
     for name, table in tables.items():
-        con.register(name, table)
+        con.register(name, with_row_numbers(table) if row_numbers else table)
 
 
 def _bind(text: str, params: Mapping[str, object]) -> dict[str, object]:

@@ -1,4 +1,8 @@
-"""Pair strategies (correctness, coherence, step-level, unpaired/KTO), set-based in DuckDB."""
+"""Pair strategies (correctness, coherence, step-level, unpaired/KTO), set-based in DuckDB.
+
+SQL (`sql/pairs/*.sql`) selects, samples and sorts narrow rows; the text columns are then taken
+from the input Arrow tables by row position (`_row`), so no completion text is copied through SQL.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import pyarrow.compute as pc
 from mathpref.schemas import get_schema
 from mathpref.scoring import _sql
 from mathpref.scoring.config import PairConfig
-from mathpref.scoring.steps import match_continuations
+from mathpref.scoring.steps import build_step_pairs
 
 
 def _cap_text(value: int | None) -> str:
@@ -39,7 +43,16 @@ def _materialize(con, name: str, params: dict, enabled: bool) -> None:
                           f"SELECT * FROM ({text}) WHERE false", params)
 
 
-def _count_by_rule(table: pa.Table) -> dict[str, int]:
+def _take(narrow: pa.Table, kind: str, texts: dict[str, pa.ChunkedArray]) -> pa.Table:
+    """Add the text columns, drop the *_row columns, and conform to the schema of `kind`."""
+    rows = [n for n in narrow.column_names if n == "row" or n.endswith("_row")]
+    out = narrow.drop_columns(rows)
+    for name, (source, index) in texts.items():
+        out = out.append_column(name, source.take(narrow[index]))
+    return get_schema(kind).conform(out)
+
+
+def count_by_rule(table: pa.Table) -> dict[str, int]:
     if table.num_rows == 0:
         return {}
     agg = table.group_by("pair_rule").aggregate([("pair_rule", "count")])
@@ -47,74 +60,77 @@ def _count_by_rule(table: pa.Table) -> dict[str, int]:
                     strict=True))
 
 
-def _scalar(con, text: str) -> int:
+def scalar(con, text: str) -> int:
     return int(con.sql(text).fetchall()[0][0] or 0)
 
 
-def _step_pairs(con, config: PairConfig, params: dict, report: dict) -> pa.Table:
-    schema = get_schema("step_pairs")
-    n_cont = _scalar(con, "SELECT count(*) FROM trajectories "
-                          "WHERE parent_trajectory_id IS NOT NULL")
-    step = {"continuations_in_input": n_cont, "candidates": 0, "dropped": {}}
-    report["step"] = step
-    if "step" not in config.strategies:
-        report["notes"].append("step-level: strategy not enabled")
-        return schema.empty()
-    if n_cont == 0:
-        report["notes"].append("step-level: no continuations in input")
-        return schema.empty()
-    candidates = _sql.query(con, "pairs", "step_candidates", params)
-    step["candidates"] = candidates.num_rows
-    matched, dropped = match_continuations(candidates, config.step_separator)
-    step["dropped"] = dict(dropped)
-    step["identical_removed"] = int(pc.sum(matched["identical"]).as_py() or 0)
-    con.register("_step_matched", matched)
-    table = _sql.query(con, "pairs", "step_pairs", {**params, "rule": params["rule_step"],
-                                                     "cap": config.cap("step_max_per_trajectory")})
-    if table.num_rows == 0:
-        report["notes"].append("step-level: continuations exist but none is a verified-correct, "
-                               "eligible continuation of a matching error prefix")
-    return schema.conform(table)
+def _drop_temp(con) -> None:
+    for name in ("_candidates", "_correctness", "_coherence"):
+        con.execute(f"DROP TABLE IF EXISTS {name}").fetchall()
+    if "_step_matched" in _sql.views(con):
+        con.unregister("_step_matched")
 
 
-def build_pairs_in(con, config: PairConfig) -> dict[str, Any]:
-    """Build every enabled strategy on a connection holding the input views."""
+def select_pairs(con, config: PairConfig) -> tuple[dict[str, pa.Table], dict[str, Any]]:
+    """Run every enabled strategy on a connection holding the input views (problems and
+    trajectories registered with row numbers). Returns the narrow tables (texts still to be
+    taken, except step_pairs which is complete) and the report."""
     rules = pair_rules(config)
     on = set(config.strategies)
     base = {"seed": int(config.seed), "min_pass_rate": float(config.min_pass_rate),
             "max_pass_rate": float(config.max_pass_rate),
             "balance_arm": config.balance == "arm",
             "prompt_from_question": config.prompt_source == "question",
-            "rule_step": rules["step"]}
-    report: dict[str, Any] = {"strategies": list(config.strategies), "rules": {
-        k: v for k, v in rules.items() if k in on}, "notes": []}
+            "rule_correctness": rules["correctness"], "rule_coherence": rules["coherence"]}
+    report: dict[str, Any] = {"strategies": list(config.strategies),
+                              "rules": {k: v for k, v in rules.items() if k in on}, "notes": []}
     _sql.materialize(con, "pairs", "candidates", base)
-    report["candidates"] = _scalar(con, "SELECT count(*) FROM _candidates")
-    report["problems_with_candidates"] = _scalar(
+    report["candidates"] = scalar(con, "SELECT count(*) FROM _candidates")
+    report["problems_with_candidates"] = scalar(
         con, "SELECT count(DISTINCT problem_id) FROM _candidates")
-    _materialize(con, "correctness", {**base, "rule": rules["correctness"],
-                                      "cap": config.cap("max_pairs_per_problem")},
+    report["correctness_candidate_pairs"] = scalar(
+        con, "SELECT sum(nc * ni) FROM (SELECT count(*) FILTER (WHERE status = 'correct') AS nc,"
+             " count(*) FILTER (WHERE status = 'incorrect') AS ni"
+             " FROM _candidates GROUP BY problem_id)")
+    _materialize(con, "correctness", {**base, "cap": config.cap("max_pairs_per_problem")},
                  "correctness" in on)
-    _materialize(con, "coherence", {**base, "rule": rules["coherence"],
-                                    "min_margin": float(config.min_margin),
+    _materialize(con, "coherence", {**base, "min_margin": float(config.min_margin),
                                     "ties_by_id": config.tie_policy == "trajectory_id"},
                  "coherence" in on)
-    report["correctness_candidate_pairs"] = _scalar(con, "SELECT count(*) FROM _correctness")
     report["identical_removed"] = {
-        rules["correctness"]: _scalar(con, "SELECT count(*) FROM _correctness WHERE identical"),
-        rules["coherence"]: _scalar(con, "SELECT count(*) FROM _coherence WHERE identical"),
-    }
-    pairs = get_schema("pairs").conform(_sql.query(con, "pairs", "pairs", base))
-    step_pairs = _step_pairs(con, config, base, report)
-    kto_schema = get_schema("kto_rows")
+        rules[name]: scalar(con, f"SELECT count(*) FROM _{name} WHERE identical")
+        for name in ("correctness", "coherence") if name in on}
+    narrow = {"pairs": _sql.query(con, "pairs", "pairs", base)}
+    narrow["step_pairs"] = build_step_pairs(
+        con, config, {**base, "rule": rules["step"],
+                      "cap": config.cap("step_max_per_trajectory")}, report)
     if "unpaired" in on:
-        kto = kto_schema.conform(_sql.query(con, "pairs", "kto", {
+        narrow["kto_rows"] = _sql.query(con, "pairs", "kto", {
             **base, "rule": rules["unpaired"], "cap": config.cap("kto_max_per_label"),
-            "balance_label": config.kto_balance == "label"}))
+            "balance_label": config.kto_balance == "label"})
+    _drop_temp(con)
+    return narrow, report
+
+
+def attach_texts(narrow: dict[str, pa.Table], problems: pa.Table, trajectories: pa.Table,
+                 config: PairConfig, report: dict[str, Any]) -> dict[str, Any]:
+    """Take prompt / completion texts by row position and conform every table."""
+    question = config.prompt_source == "question"
+    completion = trajectories["completion"]
+    pairs = _take(narrow.pop("pairs"), "pairs", {
+        "prompt": (problems["question"], "problem_row") if question
+        else (trajectories["prompt"], "chosen_row"),
+        "chosen": (completion, "chosen_row"), "rejected": (completion, "rejected_row")})
+    step_pairs = narrow.pop("step_pairs")
+    if "kto_rows" in narrow:
+        kto = _take(narrow.pop("kto_rows"), "kto_rows", {
+            "prompt": (problems["question"], "problem_row") if question
+            else (trajectories["prompt"], "row"),
+            "completion": (completion, "row")})
     else:
-        kto = kto_schema.empty()
-    report["counts"] = {"pairs": _count_by_rule(pairs), "step_pairs": _count_by_rule(step_pairs),
-                        "kto_rows": _count_by_rule(kto)}
+        kto = get_schema("kto_rows").empty()
+    report["counts"] = {"pairs": count_by_rule(pairs), "step_pairs": count_by_rule(step_pairs),
+                        "kto_rows": count_by_rule(kto)}
     by_type: dict[str, int] = {}
     for table in (pairs, step_pairs, kto):
         for t, n in zip(*pc.value_counts(table["pair_type"]).flatten(), strict=True):
@@ -134,10 +150,12 @@ def build_pairs(problems: pa.Table, trajectories: pa.Table, verifications: pa.Ta
     config = config or PairConfig()
     con = _sql.connect()
     try:
-        _sql.register(con, {"problems": problems, "trajectories": trajectories,
-                            "verifications": verifications,
+        _sql.register(con, {"problems": problems, "trajectories": trajectories},
+                      row_numbers=True)
+        _sql.register(con, {"verifications": verifications,
                             "trajectory_scores": trajectory_scores,
                             "problem_scores": problem_scores})
-        return build_pairs_in(con, config)
+        narrow, report = select_pairs(con, config)
     finally:
-        con.close()
+        con.close()  # release DuckDB's memory before the text columns are materialised
+    return attach_texts(narrow, problems, trajectories, config, report)

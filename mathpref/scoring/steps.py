@@ -10,8 +10,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
+
+from mathpref.schemas import get_schema
+from mathpref.scoring import _sql
 
 
 def _local_split_steps(solution: str) -> list[str]:
@@ -89,3 +94,29 @@ def match_continuations(candidates: pa.Table, separator: str = "\n",
             "identical": normalize(chosen) == normalize(rejected),
         })
     return pa.Table.from_pylist(rows, schema=MATCHED_SCHEMA), dropped
+
+
+def build_step_pairs(con, config, params: dict[str, Any], report: dict[str, Any]) -> pa.Table:
+    """The `step_pairs` table (empty, with a note in `report`, when nothing can be built)."""
+    schema = get_schema("step_pairs")
+    n_cont = int(con.sql("SELECT count(*) FROM trajectories "
+                         "WHERE parent_trajectory_id IS NOT NULL").fetchall()[0][0])
+    step: dict[str, Any] = {"continuations_in_input": n_cont, "candidates": 0, "dropped": {}}
+    report["step"] = step
+    if "step" not in config.strategies:
+        report["notes"].append("step-level: strategy not enabled")
+        return schema.empty()
+    if n_cont == 0:
+        report["notes"].append("step-level: no continuations in input")
+        return schema.empty()
+    candidates = _sql.query(con, "pairs", "step_candidates", params)
+    step["candidates"] = candidates.num_rows
+    matched, dropped = match_continuations(candidates, config.step_separator)
+    step["dropped"] = dict(dropped)
+    step["identical_removed"] = int(pc.sum(matched["identical"]).as_py() or 0)
+    con.register("_step_matched", matched)
+    table = schema.conform(_sql.query(con, "pairs", "step_pairs", params))
+    if table.num_rows == 0:
+        report["notes"].append("step-level: continuations exist but none is an eligible, "
+                               "verified-correct continuation of a matching error prefix")
+    return table

@@ -19,7 +19,8 @@ _STEPS = ("First we compute {a} + {b} = {c}.", "Then {c} * 2 = {d}.",
 
 
 def _ids(prefix: str, n: int) -> pa.Array:
-    return pa.array([f"{prefix}{i:08d}" for i in range(n)], pa.string())
+    digits = pc.utf8_lpad(pc.cast(pa.array(np.arange(n)), pa.string()), 8, "0")
+    return pc.binary_join_element_wise(prefix, digits, "")
 
 
 def _texts(rng: np.random.Generator, n: int, pool: int = 64) -> tuple[list[str], np.ndarray]:
@@ -58,8 +59,9 @@ def make_synthetic(n_problems: int = 1000, n_arms: int = 8, seed: int = 0,
     status = np.where(correct, "correct", "incorrect").astype(object)
     status[roll < 0.02] = "unverifiable"
     status[(roll >= 0.02) & (roll < 0.03)] = "timeout"
-    key = np.where(correct, "42", rng.integers(0, 5, n).astype(str)).astype(object)
-    key[status == "unverifiable"] = None
+    wrong = pc.cast(pa.array(rng.integers(0, 5, n)), pa.string())
+    key = pc.if_else(pa.array(correct), "42", wrong)
+    key = pc.if_else(pa.array(status == "unverifiable"), pa.scalar(None, pa.string()), key)
     rule = np.where((roll >= 0.03) & (roll < 0.05), "last_number", "hash")
     finish = np.where((roll >= 0.05) & (roll < 0.06), "length", "stop")
     pool, lengths = _texts(rng, 64)
@@ -70,9 +72,9 @@ def make_synthetic(n_problems: int = 1000, n_arms: int = 8, seed: int = 0,
         pa.DictionaryArray.from_arrays(
             pa.array(text_idx.astype(np.int32)), pa.array(pool)).cast(pa.string()),
         tids, "\nid ")
-    base_vals = rng.integers(0, 12, (n, 4)).astype(str)
+    base_vals = pc.cast(pa.array(rng.integers(0, 12, 4 * n)), pa.string())
     values = pa.ListArray.from_arrays(pa.array(np.arange(0, 4 * n + 1, 4, dtype=np.int32)),
-                                      pa.array(base_vals.ravel()))
+                                      base_vals)
     tschema, vschema = get_schema("trajectories"), get_schema("verifications")
     nulls = {f.name: pa.nulls(n, tschema.arrow.field(f.name).type) for f in tschema.fields}
     cols = {**nulls,
@@ -87,7 +89,7 @@ def make_synthetic(n_problems: int = 1000, n_arms: int = 8, seed: int = 0,
     trajectories = pa.table({name: cols[name] for name in tschema.names})
     vnulls = {f.name: pa.nulls(n, vschema.arrow.field(f.name).type) for f in vschema.fields}
     vcols = {**vnulls, "trajectory_id": tids, "problem_id": cols["problem_id"],
-             "status": pa.array(status, pa.string()), "answer_key": pa.array(key, pa.string()),
+             "status": pa.array(status, pa.string()), "answer_key": key,
              "extraction_rule": pa.array(rule), "decided_by": pa.array(["numeric"] * n),
              "grader_version": pa.array(["synthetic"] * n), "intermediate_values": values}
     verifications = pa.table({name: vcols[name] for name in vschema.names})

@@ -59,14 +59,17 @@ class TransformersBackend(Backend):
             self.model_id, revision=revision, dtype=getattr(torch, dtype),
             trust_remote_code=trust_remote_code).to(self.device)
         self.model.eval()
+        if self.model_revision is None:  # the Hub commit, when loaded from the Hub cache
+            self.model_revision = getattr(self.model.config, "_commit_hash", None)
         eos = self.model.generation_config.eos_token_id
         if eos is None:
             eos = self.tokenizer.eos_token_id
         self.eos_ids = [eos] if isinstance(eos, int) else list(eos or [])
         if not self.eos_ids:
             raise ValueError(f"model {self.model_id} has no eos token id")
-        pad = self.tokenizer.pad_token_id
-        self.pad_id = pad if pad is not None else self.eos_ids[0]
+        if self.tokenizer.pad_token_id is None:  # padding needs a pad token: reuse eos
+            self.tokenizer.pad_token_id = self.eos_ids[0]
+        self.pad_id = self.tokenizer.pad_token_id
         # Only the request's sampling parameters apply: drop the model's sampling defaults.
         self.model.generation_config = transformers.GenerationConfig(
             bos_token_id=self.model.generation_config.bos_token_id,
