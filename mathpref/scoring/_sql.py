@@ -19,6 +19,7 @@ import pyarrow as pa
 from mathpref.resources import resource_dir
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_COMMENT = re.compile(r"--[^\n]*")
 _REQUIRES = re.compile(r"^--\s*requires:\s*(.+)$", re.MULTILINE)
 
 
@@ -71,7 +72,7 @@ def register(con, tables: Mapping[str, pa.Table], *, row_numbers: bool = False) 
 
 
 def _bind(text: str, params: Mapping[str, object]) -> dict[str, object]:
-    used = set(_PARAM.findall(text))
+    used = set(_PARAM.findall(_COMMENT.sub("", text)))
     missing = used - set(params)
     if missing:
         raise KeyError(f"SQL parameters without a value: {sorted(missing)}")

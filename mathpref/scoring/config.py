@@ -116,7 +116,7 @@ class PairConfig:
                 "pure seeded-hash order."})
     min_margin: float = field(default=0.01, metadata={
         "help": "Coherence pairs need reward(best) - reward(worst) >= min_margin."})
-    tie_policy: str = field(default="skip", metadata={
+    tie_policy: str = field(default="trajectory_id", metadata={
         "help": "Coherence when the best or worst reward is shared: 'skip' the problem, or "
                 "'trajectory_id' (smallest id among the tied wins)."})
     step_max_per_trajectory: int | None = field(default=1, metadata={
@@ -133,8 +133,9 @@ class PairConfig:
     prompt_source: str = field(default="question", metadata={
         "help": "'question': prompt = the problem text; 'trajectory': the chosen (KTO: the "
                 "row's) rendered prompt."})
-    step_separator: str = field(default="\n", metadata={
-        "help": "Joins steps into initial_reason_steps / full_rejected."})
+    step_separator: str | None = field(default=None, metadata={
+        "help": "Joins steps into initial_reason_steps / full_rejected; None = a blank line "
+                "when the rejected solution is written in paragraphs, else a newline."})
 
     def __post_init__(self) -> None:
         if isinstance(self.strategies, str):

@@ -84,6 +84,10 @@ def select_pairs(con, config: PairConfig) -> tuple[dict[str, pa.Table], dict[str
             "rule_correctness": rules["correctness"], "rule_coherence": rules["coherence"]}
     report: dict[str, Any] = {"strategies": list(config.strategies),
                               "rules": {k: v for k, v in rules.items() if k in on}, "notes": []}
+    orphans = scalar(con, "SELECT count(*) FROM trajectory_scores WHERE problem_id NOT IN "
+                          "(SELECT problem_id FROM problem_scores)")
+    if orphans:
+        report["notes"].append(f"{orphans} trajectories have no problem_scores row: left out")
     _sql.materialize(con, "pairs", "candidates", base)
     report["candidates"] = scalar(con, "SELECT count(*) FROM _candidates")
     report["problems_with_candidates"] = scalar(

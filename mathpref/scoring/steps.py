@@ -8,6 +8,7 @@ rows pass through Python; finding them and sampling are SQL (`sql/pairs/step_*.s
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -25,7 +26,7 @@ def _local_split_steps(solution: str) -> list[str]:
 
 def _resolve() -> Callable[[str], list[str]]:
     try:
-        from mathpref.verify.steps import split_steps as impl  # noqa: PLC0415
+        from mathpref.verify.steps import split_steps as impl
     except ImportError:
         return _local_split_steps
     return impl
@@ -34,6 +35,16 @@ def _resolve() -> Callable[[str], list[str]]:
 def split_steps(solution: str) -> list[str]:
     """Split a solution into steps (see module docstring for which splitter is used)."""
     return _resolve()(solution)
+
+
+_PARAGRAPH = re.compile(r"\n[ \t\r]*\n")
+
+
+def separator_for(text: str, separator: str | None) -> str:
+    """`separator`, or (None) a blank line for paragraph-style text and a newline otherwise."""
+    if separator is not None:
+        return separator
+    return "\n\n" if _PARAGRAPH.search(text) else "\n"
 
 
 def normalize(text: str) -> str:
@@ -51,16 +62,16 @@ MATCHED_SCHEMA = pa.schema([
 ])
 
 
-def match_continuations(candidates: pa.Table, separator: str = "\n",
+def match_continuations(candidates: pa.Table, separator: str | None = None,
                         splitter: Callable[[str], list[str]] | None = None,
                         ) -> tuple[pa.Table, Counter]:
     """Build Step-DPO rows from `step_candidates.sql` output.
 
     For a rejected trajectory with first_arith_error_step k and steps s: prefix = s[:k]; a
     continuation matches when its whitespace-normalised prefix equals the normalised
-    separator-join of s[:k]. chosen = first step of the continuation, rejected = s[k],
-    full_chosen = initial_reason_steps + continuation, full_rejected = initial_reason_steps +
-    join(s[k:]). Returns the rows and counts of the candidates that were dropped, by reason.
+    separator-join of s[:k] (see `separator_for`). chosen = first step of the continuation,
+    rejected = s[k], full_chosen = initial_reason_steps + continuation, full_rejected =
+    initial_reason_steps + join(s[k:]). Returns the rows and the dropped candidates by reason.
     """
     split = splitter or split_steps
     dropped: Counter = Counter()
@@ -71,17 +82,18 @@ def match_continuations(candidates: pa.Table, separator: str = "\n",
         if rid not in steps_of:
             steps_of[rid] = split(c["rejected_completion"])
         steps, k = steps_of[rid], c["error_step"]
+        sep = separator_for(c["rejected_completion"], separator)
         if k < 0 or k >= len(steps):
             dropped["error_step_out_of_range"] += 1
             continue
-        if normalize(c["chosen_prefix"] or "") != normalize(separator.join(steps[:k])):
+        if normalize(c["chosen_prefix"] or "") != normalize(sep.join(steps[:k])):
             dropped["prefix_mismatch"] += 1
             continue
         chosen_steps = split(c["chosen_completion"])
         if not chosen_steps:
             dropped["empty_continuation"] += 1
             continue
-        initial = separator.join(steps[:k]) + separator if k else ""
+        initial = sep.join(steps[:k]) + sep if k else ""
         chosen, rejected = chosen_steps[0], steps[k]
         rows.append({
             "problem_id": c["problem_id"], "split": c["split"],
@@ -90,7 +102,7 @@ def match_continuations(candidates: pa.Table, separator: str = "\n",
             "chosen_reward": c["chosen_reward"], "initial_reason_steps": initial,
             "chosen": chosen, "rejected": rejected,
             "full_chosen": initial + c["chosen_completion"].lstrip(),
-            "full_rejected": initial + separator.join(steps[k:]),
+            "full_rejected": initial + sep.join(steps[k:]),
             "identical": normalize(chosen) == normalize(rejected),
         })
     return pa.Table.from_pylist(rows, schema=MATCHED_SCHEMA), dropped

@@ -36,8 +36,12 @@ def _texts(rng: np.random.Generator, n: int, pool: int = 64) -> tuple[list[str],
 
 
 def make_synthetic(n_problems: int = 1000, n_arms: int = 8, seed: int = 0,
-                   ) -> tuple[pa.Table, pa.Table, pa.Table]:
-    """Return (problems, trajectories, verifications) conforming to their schemas."""
+                   continuation_fraction: float = 0.0) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """Return (problems, trajectories, verifications) conforming to their schemas.
+
+    With `continuation_fraction` > 0, that share of the incorrect rows get an arithmetic error in
+    step 1 and one continuation (mostly correct) of their first step.
+    """
     rng = np.random.default_rng(seed)
     n = n_problems * n_arms
     pids = _ids("p", n_problems)
@@ -93,5 +97,43 @@ def make_synthetic(n_problems: int = 1000, n_arms: int = 8, seed: int = 0,
              "extraction_rule": pa.array(rule), "decided_by": pa.array(["numeric"] * n),
              "grader_version": pa.array(["synthetic"] * n), "intermediate_values": values}
     verifications = pa.table({name: vcols[name] for name in vschema.names})
+    if continuation_fraction > 0:
+        trajectories, verifications = _add_continuations(
+            rng, trajectories, verifications, pool, text_idx, continuation_fraction)
     return (get_schema("problems").conform(problems), tschema.conform(trajectories),
             vschema.conform(verifications))
+
+
+def _add_continuations(rng, trajectories, verifications, pool, text_idx, fraction):
+    status = verifications["status"].to_numpy(zero_copy_only=False)
+    parents = np.flatnonzero((status == "incorrect") & (rng.random(len(status)) < fraction))
+    err = np.full(len(status), -1, np.int32)
+    err[parents] = 1
+    verifications = verifications.set_column(
+        verifications.column_names.index("first_arith_error_step"), "first_arith_error_step",
+        pa.array(err, mask=err < 0))
+    m = len(parents)
+    idx = pa.array(parents)
+    ptids = trajectories["trajectory_id"].take(idx)
+    first_steps = pa.array([t.split("\n", 1)[0] for t in pool]).take(pa.array(text_idx[parents]))
+    cont = {name: pa.nulls(m, trajectories.schema.field(name).type)
+            for name in trajectories.column_names}
+    cont.update({
+        "trajectory_id": pc.binary_join_element_wise(ptids, "k", ""),
+        "problem_id": trajectories["problem_id"].take(idx),
+        "arm": trajectories["arm"].take(idx), "probe": trajectories["probe"].take(idx),
+        "sample_index": pa.array(np.zeros(m, np.int32)),
+        "backend": pa.array(["scripted"] * m), "prompt": trajectories["prompt"].take(idx),
+        "completion": pa.array(["Then 2 * 3 = 6.\n#### 42"] * m),
+        "completion_tokens": pa.array(np.full(m, 12, np.int32)),
+        "finish_reason": pa.array(["stop"] * m), "parent_trajectory_id": ptids,
+        "prefix": first_steps})
+    vcont = {name: pa.nulls(m, verifications.schema.field(name).type)
+             for name in verifications.column_names}
+    vcont.update({
+        "trajectory_id": cont["trajectory_id"], "problem_id": cont["problem_id"],
+        "status": pa.array(np.where(rng.random(m) < 0.8, "correct", "incorrect")),
+        "answer_key": pa.array(["42"] * m), "extraction_rule": pa.array(["hash"] * m),
+        "decided_by": pa.array(["numeric"] * m), "grader_version": pa.array(["synthetic"] * m)})
+    return (pa.concat_tables([trajectories, pa.table(cont, schema=trajectories.schema)]),
+            pa.concat_tables([verifications, pa.table(vcont, schema=verifications.schema)]))

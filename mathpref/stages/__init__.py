@@ -1,3 +1,3 @@
 """Built-in stages; importing this package registers them."""
 
-from mathpref.stages import continuations, generate, importer, problems, verify  # noqa: F401
+from mathpref.stages import continuations, generate, importer, problems, scoring, verify  # noqa: F401

@@ -1,0 +1,41 @@
+"""Scores and pairs stages: thin wrappers over the set-based `mathpref.scoring` library."""
+
+from __future__ import annotations
+
+from mathpref.pipeline.stage import Stage, register
+from mathpref.scoring import PairConfig, ScoreConfig, build_pairs, compute_scores
+
+_TABLES = ("problems", "trajectories", "verifications")
+
+
+@register
+class ScoresStage(Stage):
+    kind = "scores"
+    code_version = "scores-1"
+    Config = ScoreConfig
+    inputs = {name: True for name in _TABLES}
+    outputs = {"problem_scores": "problem_scores", "trajectory_scores": "trajectory_scores"}
+
+    def run_shard(self, ctx, shard, n_shards):
+        return compute_scores(*(ctx.input(n) for n in _TABLES), self.config)
+
+
+@register
+class PairsStage(Stage):
+    kind = "pairs"
+    code_version = "pairs-1"
+    Config = PairConfig
+    inputs = {**{name: True for name in _TABLES}, "trajectory_scores": True,
+              "problem_scores": True}
+    outputs = {"pairs": "pairs", "step_pairs": "step_pairs", "kto_rows": "kto_rows"}
+
+    def run_shard(self, ctx, shard, n_shards):
+        out = build_pairs(*(ctx.input(n) for n in _TABLES), ctx.input("trajectory_scores"),
+                          ctx.input("problem_scores"), self.config)
+        report = out.pop("report")
+        for dataset, counts in report.get("counts", {}).items():
+            for rule, n in counts.items():
+                ctx.note(f"{dataset}: {n} row(s) by {rule}")
+        for note in report.get("notes", []):
+            ctx.note(note)
+        return out
