@@ -6,6 +6,10 @@ joins them to problems, derives ids and writes trajectories. Built-in adapters:
   (`6b_finetuning`, ...) becomes an arm; the prompt is the question text.
 - `qwen_math_samples`: Qwen2.5-Math sampled outputs (`math_cot_100.jsonl`): one arm, one sample
   per element of `code`/`response`, with the grader's `score` as source label.
+- `prm800k`: PRM800K's raw step-rating records. The rated path (chosen or human completion per
+  step) is one trajectory; each step completion rated -1 gives a trajectory ending in that step,
+  with `source_error_step` = its index, and a continuation of the same prefix by the rated path
+  (the chosen step and the steps after it), so step-level pairs come from the human ratings.
 - `generic`: a prompt/completion log with field mapping (e.g. a verifier-log export).
 """
 
@@ -31,6 +35,10 @@ class ImportedSample:
     label: bool | None = None
     finish_reason: str | None = None
     sampling_params: dict | None = None
+    error_step: int | None = None  # the log's own first-wrong-step label
+    key: str | None = None  # names the sample within its record, for `parent_key`
+    parent_key: str | None = None  # a continuation of that sample of the same record
+    prefix: str | None = None  # the partial solution a continuation continues
 
 
 OPENAI_ARMS = ("6b_finetuning", "6b_verification", "175b_finetuning", "175b_verification")
@@ -121,7 +129,53 @@ def _as_bool(value: Any) -> bool | None:
     raise InputError(f"label value {json.dumps(value)} is not a boolean")
 
 
+STEP_JOIN = "\n\n"  # PRM800K steps are joined as paragraphs, as `split_steps` reads them
+
+
+def prm800k(rec: dict, cfg) -> Iterator[ImportedSample]:
+    question = rec["question"]["problem"]
+    steps = rec["label"]["steps"]
+    path: list[str] = []
+    for step in steps:
+        chosen, human = step.get("chosen_completion"), step.get("human_completion")
+        if chosen is not None:
+            path.append(step["completions"][chosen]["text"])
+        elif human and human.get("text"):
+            path.append(human["text"])
+        else:
+            break
+    arm = cfg.arm or "prm800k"
+
+    def sample(key, text, **kw):
+        return ImportedSample(
+            question=question,
+            problem_key=None,
+            arm=arm,
+            sample_index=None,
+            prompt=question,
+            completion=text,
+            model_id=cfg.model_id or None,
+            key=key,
+            **kw,
+        )
+
+    finished = rec["label"].get("finish_reason") == "solution"
+    yield sample(
+        "path", STEP_JOIN.join(path), label=None, finish_reason=None if finished else "stop"
+    )
+    for k, step in enumerate(steps[: len(path)]):
+        prefix = "".join(p + STEP_JOIN for p in path[:k])
+        for j, comp in enumerate(step["completions"]):
+            if comp.get("rating") != -1:
+                continue
+            yield sample(f"r{k}.{j}", prefix + comp["text"], label=False, error_step=k)
+            yield sample(
+                f"c{k}.{j}", STEP_JOIN.join(path[k:]), parent_key=f"r{k}.{j}", prefix=prefix
+            )
+
+
 ADAPTERS = {
+    "prm800k": prm800k,
     "openai_gsm8k_solutions": openai_gsm8k,
     "qwen_math_samples": qwen_math,
     "generic": generic,

@@ -204,5 +204,6 @@ def _row(req, res: dict, config, model_id: str) -> dict:
         "prefix": req.prefix,
         "source_ref": None,
         "source_label": None,
+        "source_error_step": None,
         "latency_s": res["latency_s"],
     }

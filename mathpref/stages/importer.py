@@ -99,6 +99,7 @@ class ImportStage(Stage):
             except InputError as exc:
                 bad.append(_q(self.name, path, no, None, str(exc), rec))
                 continue
+            keyed: dict[str, str] = {}
             for s in samples:
                 if s.problem_key is not None and c.match == "problem_id":
                     pid = s.problem_key if s.problem_key in known_ids else None
@@ -123,7 +124,22 @@ class ImportStage(Stage):
                 if index is None:
                     index = counters[(pid, s.arm)]
                     counters[(pid, s.arm)] += 1
-                tid = trajectory_id(pid, s.arm, index, s.model_id)
+                parent = None
+                if s.parent_key is not None:
+                    parent = keyed.get(s.parent_key)
+                    if parent is None:
+                        bad.append(
+                            _q(
+                                self.name,
+                                path,
+                                no,
+                                None,
+                                f"continuation of unknown sample '{s.parent_key}'",
+                                rec,
+                            )
+                        )
+                        continue
+                tid = trajectory_id(pid, s.arm, index, s.model_id, parent, s.prefix)
                 if tid in seen:
                     bad.append(
                         _q(
@@ -137,7 +153,9 @@ class ImportStage(Stage):
                     )
                     continue
                 seen[tid] = no
-                rows.append(_row(tid, pid, s, index, f"{Path(path).name}:{no}"))
+                if s.key is not None:
+                    keyed[s.key] = tid
+                rows.append(_row(tid, pid, s, index, f"{Path(path).name}:{no}", parent))
         return {
             "trajectories": pa.Table.from_pylist(rows) if rows else None,
             "quarantine": pa.Table.from_pylist(bad) if bad else None,
@@ -150,7 +168,7 @@ class ImportStage(Stage):
         return tables
 
 
-def _row(tid, pid, s, index, ref):
+def _row(tid, pid, s, index, ref, parent=None):
     return {
         "trajectory_id": tid,
         "problem_id": pid,
@@ -171,10 +189,11 @@ def _row(tid, pid, s, index, ref):
         "prompt_tokens": None,
         "completion_tokens": None,
         "finish_reason": s.finish_reason,
-        "parent_trajectory_id": None,
-        "prefix": None,
+        "parent_trajectory_id": parent,
+        "prefix": s.prefix,
         "source_ref": ref,
         "source_label": s.label,
+        "source_error_step": s.error_step,
         "latency_s": None,
     }
 

@@ -25,13 +25,16 @@ class PairsStage(Stage):
     kind = "pairs"
     code_version = "pairs-1"
     Config = PairConfig
-    inputs = {**{name: True for name in _TABLES}, "trajectory_scores": True,
-              "problem_scores": True}
+    inputs = {**{name: True for name in _TABLES}, "trajectory_scores": True, "problem_scores": True}
     outputs = {"pairs": "pairs", "step_pairs": "step_pairs", "kto_rows": "kto_rows"}
 
     def run_shard(self, ctx, shard, n_shards):
-        out = build_pairs(*(ctx.input(n) for n in _TABLES), ctx.input("trajectory_scores"),
-                          ctx.input("problem_scores"), self.config)
+        out = build_pairs(
+            *(ctx.input(n) for n in _TABLES),
+            ctx.input("trajectory_scores"),
+            ctx.input("problem_scores"),
+            self.config,
+        )
         report = out.pop("report")
         for dataset, counts in report.get("counts", {}).items():
             for rule, n in counts.items():

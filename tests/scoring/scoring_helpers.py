@@ -11,7 +11,7 @@ _TRAJ_DEFAULTS = {
     "model_revision": None, "backend": "scripted", "seed": None, "temperature": None,
     "top_p": None, "max_new_tokens": None, "sampling_params": None, "prompt_tokens": None,
     "completion_tokens": None, "finish_reason": "stop", "parent_trajectory_id": None,
-    "prefix": None, "source_ref": None, "source_label": None, "latency_s": None,
+    "prefix": None, "source_ref": None, "source_label": None, "source_error_step": None, "latency_s": None,
 }
 
 
