@@ -1,8 +1,10 @@
 """`grade_batch`: grade a whole column of completions.
 
-Stages: (1) vectorised extraction and integer grading in polars; (2) per-row Python
-extraction for rows the vector path cannot settle; (3) de-duplication of (gold, answer)
-pairs; (4) local numeric/string decisions; (5) math-verify in worker processes for the rest.
+Stages: (0) with ``dedupe``, identical (gold, completion) rows are graded once and the
+verdicts mapped back by index; (1) vectorised extraction and integer grading in polars;
+(2) per-row Python extraction for rows the vector path cannot settle; (3) de-duplication of
+(gold, answer) pairs; (4) local numeric/string decisions; (5) math-verify in worker
+processes for the rest (the pool is only touched when such rows exist).
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from mathpref.verify.extract import extract
 from mathpref.verify.grade import judge_locally
 from mathpref.verify.latex import DEEP_NESTING
 from mathpref.verify.pool import VerifyPool, shared_pool
-from mathpref.verify.vector import extract_frame, numeric_judge
+from mathpref.verify.vector import vector_stage
 
+# Deduplicate only when at least 1 row in MIN_DUPLICATE_SHARE repeats an earlier one.
+MIN_DUPLICATE_SHARE = 50
 COLUMNS = ("status", "extracted_answer", "answer_key", "extraction_rule", "decided_by", "reason")
 
 
@@ -27,6 +31,31 @@ def _series(values, name: str) -> pl.Series:
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         return pl.Series(name, values).cast(pl.String)
     return pl.Series(name, list(values), dtype=pl.String)
+
+
+def _pair_hash(g: pl.Series, c: pl.Series) -> pl.Series:
+    return pl.DataFrame({"g": g, "c": c}).select(h=pl.col("g").hash(11) ^ pl.col("c").hash(29))["h"]
+
+
+def unique_pairs(g: pl.Series, c: pl.Series) -> tuple[pl.Series, pl.Series] | None:
+    """(first, inverse) for identical (gold, completion) rows, or None when all are distinct.
+
+    ``first`` holds the index of each distinct pair's first row, ``inverse`` maps every row to
+    its position in ``first``. Pairs are grouped by a 64-bit hash and then checked exactly
+    (each row equals its representative), so a hash collision only costs the saving.
+    """
+    h = _pair_hash(g, c)
+    if (len(h) - h.n_unique()) * MIN_DUPLICATE_SHARE < len(h):
+        return None  # (almost) all distinct: the gathers would cost more than they save
+    first = h.arg_unique()
+    inverse = (h.rank("dense") - 1).cast(pl.UInt32)  # dense id in hash order
+    first = pl.zeros(len(first), pl.UInt32, eager=True).scatter(inverse.gather(first), first)
+    rep = first.gather(inverse)
+    dup = (rep != pl.arange(len(h), eager=True, dtype=pl.UInt32)).arg_true()
+    gd, cd, rd = g.gather(dup), c.gather(dup), rep.gather(dup)
+    if not (g.gather(rd).eq_missing(gd).all() and c.gather(rd).eq_missing(cd).all()):
+        return None
+    return first, inverse
 
 
 def grade_batch(
@@ -50,18 +79,20 @@ def grade_batch(
         raise ValueError(f"golds ({len(g)}) and completions ({len(c)}) differ in length")
     if len(c) == 0:
         return pa.table({name: pa.array([], pa.string()) for name in COLUMNS})
-    ex = extract_frame(c)
-    ints = numeric_judge(g, ex["answer"])
-    fast = (ex["settled"] & ints["ok"].is_not_null()).fill_null(False)
-    out = pl.DataFrame(
-        {
-            "fast": fast,
-            "answer": ex["answer"],
-            "rule": ex["rule"],
-            "ok": ints["ok"],
-            "key": ints["key"],
-        }
-    ).select(
+    opts = {"timeout": timeout, "workers": workers, "dedupe": dedupe, "pool": pool}
+    groups = unique_pairs(g, c) if dedupe else None
+    if groups is None:
+        return _grade_rows(g, c, progress=progress, **opts)
+    first, inverse = groups
+    counts = inverse.rename("j").value_counts(sort=False, name="n").sort("j")["n"]
+    table = _grade_rows(g.gather(first), c.gather(first), progress=progress, weights=counts, **opts)
+    return table.take(inverse.to_arrow())
+
+
+def _grade_rows(g, c, *, progress, weights=None, **opts) -> pa.Table:
+    st = vector_stage(g, c, threads=pl.thread_pool_size())
+    fast = st["fast"]
+    out = st.select(
         status=pl.when(pl.col("fast")).then(
             pl.when(pl.col("ok")).then(pl.lit("correct")).otherwise(pl.lit("incorrect"))
         ),
@@ -75,28 +106,29 @@ def grade_batch(
             .otherwise(pl.lit("numeric_mismatch"))
         ),
     )
-    done = int(fast.sum())
+    w = weights if weights is not None else pl.repeat(1, len(c), eager=True)
+    done = int(w.filter(fast).sum())
     if progress is not None and done:
         progress(done)
     slow_idx = (~fast).arg_true()
     if len(slow_idx):
+        slow_w = w.gather(slow_idx).cum_sum().to_list()
         rows = _slow_path(
             g.gather(slow_idx).to_list(),
             c.gather(slow_idx).to_list(),
-            ex["answer"].gather(slow_idx).to_list(),
-            ex["rule"].gather(slow_idx).to_list(),
-            ex["settled"].gather(slow_idx).to_list(),
-            timeout=timeout,
-            workers=workers,
-            dedupe=dedupe,
-            pool=pool,
-            progress=(lambda k: progress(done + k)) if progress is not None else None,
+            st["answer"].gather(slow_idx).to_list(),
+            st["rule"].gather(slow_idx).to_list(),
+            st["settled"].gather(slow_idx).to_list(),
+            progress=(lambda k: progress(done + (slow_w[k - 1] if k else 0)))
+            if progress is not None
+            else None,
+            **opts,
         )
         updates = {
             name: out[name].scatter(slow_idx, col) for name, col in zip(COLUMNS, rows, strict=True)
         }
         out = out.with_columns(**updates)
-    table = out.to_arrow()
+    table = out.to_arrow(compat_level=pl.CompatLevel.oldest())
     return pa.table({name: table.column(name).cast(pa.string()) for name in COLUMNS})
 
 

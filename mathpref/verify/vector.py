@@ -2,35 +2,32 @@
 
 The vector path only *settles* a row when it is certain to give the same answer as
 :func:`mathpref.verify.extract.extract`; every other row is flagged for the per-row path.
-Settled cases: the plain last ``\\boxed{...}`` (no nested braces anywhere), and the first
-``#### X`` / "the answer is X" / short ``A: X`` line, after the follow-up cut.
+Settled cases: the plain last ``\\boxed{...}`` (no nested braces anywhere), the first
+``#### X`` / "the answer is X", a short first ``A: X`` line, and the last number (read from
+the tail of the text, see :func:`.vector_keys.last_numbers`), after the follow-up cut.
+Markers are found by separate literal-prefiltered scans rather than one alternation.
 """
 
 from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
 from mathpref.verify.extract import (
     ANSWER_COLON_MAX_CHARS,
     ANSWER_COLON_MAX_SPACES,
+    ANSWER_COLON_RE,
     FOLLOWUP_RE,
     MARKER_RE,
     SENTENCE_END_RE,
 )
 from mathpref.verify.latex import DEEP_NESTING_RE
+from mathpref.verify.vector_keys import NUM_RE, last_numbers, number_keys, numeric_judge
 
 _ANY_BOX = r"\\(?:boxed|fbox)"
 # A box with at most one inner brace level (\boxed{\frac{1}{9}}); deeper boxes go per-row.
 _SIMPLE_BOX = r"\\boxed\{(?:[^{}]|\{[^{}]*\})*\}"
-# Plain decimals that parse_number reads the same way: optional $ or \$, sign, digits (or
-# comma-grouped digits), optional fraction, optional one lowercase unit word ("18 dollars").
-NUM_RE = (
-    r"^(?:\\?\$)?(-?)(?:([0-9]{1,3}(?:,[0-9]{3})+)|([0-9]{1,30}))?(?:\.([0-9]{1,30}))?"
-    r"(?: ([a-z]{2,20}))?$"
-)
-_SCALE_WORDS = ["hundred", "thousand", "million", "billion", "trillion"]
-_NUMBER_RE = r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?:/[0-9]+)?"
-_CALC_RE = r"<<[^<>\n]{0,200}>>"
 
 
 def _clean(expr: pl.Expr) -> pl.Expr:
@@ -42,94 +39,74 @@ def _clean(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def number_keys(values: pl.Series) -> pl.Series:
-    """Canonical number key (as numeric.number_key) for plain decimals, else null."""
-    df = pl.DataFrame({"v": values.cast(pl.String)})
-    g = df.select(pl.col("v").str.extract_groups(NUM_RE).alias("g")).unnest("g")
-    g.columns = ["neg", "grouped", "digits", "frac", "unit"]
-    ip = pl.coalesce(pl.col("grouped").str.replace_all(",", "", literal=True), pl.col("digits"))
-    ip = ip.fill_null("").str.strip_chars_start("0")
-    fp = pl.col("frac").fill_null("").str.strip_chars_end("0")
-    ok = (
-        pl.col("neg").is_not_null()
-        & (
-            pl.col("grouped").is_not_null()
-            | pl.col("digits").is_not_null()
-            | pl.col("frac").is_not_null()
-        )
-        & ~pl.col("unit").is_in(_SCALE_WORDS).fill_null(False)
-    )
-    ip0 = pl.when(ip == "").then(pl.lit("0")).otherwise(ip)
-    body = pl.when(fp == "").then(ip0).otherwise(ip0 + "." + fp)
-    zero = (ip0 == "0") & (fp == "")
-    key = pl.when(ok).then(pl.when((pl.col("neg") == "-") & ~zero).then("-" + body).otherwise(body))
-    return g.select(key=key)["key"]
-
-
-def _last_numbers(c: pl.Series) -> pl.Series:
-    return c.str.replace_all(_CALC_RE, " ").str.extract_all(_NUMBER_RE).list.last()
-
-
 # Two adjacent openers (or an opener then a macro) stand in for DEEP_NESTING_RE here; the
 # full check runs on the special rows only.
 _NESTING_HINT = r"[{(\[][{(\[\\]"
 SPECIAL_RE = r"\\boxed|\\fbox|(?i:final answer is)|" + FOLLOWUP_RE + "|" + _NESTING_HINT
 
 
-# One pass finds the earliest of: marker (groups 1-2) or an answer-colon line (group 3).
-# A colon line only counts when the text has no marker at all (checked on those rows only).
-_COMBINED_RE = "(?m)" + MARKER_RE + r"|^[ \t]*(?:Answer|A)[ \t]*:[ \t]*([^\n]*)"
+# Each half of MARKER_RE starts with a literal that a prefilter finds fast, so the halves are
+# scanned separately: the one that starts first wins, as in one leftmost search of MARKER_RE
+# (they never start at the same offset). The answer-colon line counts only without a marker.
+_HASH_RE, _IS_RE = MARKER_RE.split("|", 1)
+_IS_HEAD = "(?i:the answer is)"
+assert _HASH_RE.startswith("####") and _IS_RE.startswith(_IS_HEAD)
 
 
 def _settle_plain(c: pl.Series) -> tuple[pl.Series, pl.Series]:
     """Rows with no box, no "final answer is" and no follow-up block."""
-    m = pl.DataFrame({"m": c.str.extract_groups(_COMBINED_RE)}).unnest("m")
-    m = m.rename(dict(zip(m.columns, ["h", "i", "a"], strict=True)))
-    first_colon = m["a"].is_not_null().arg_true()
-    later_marker = pl.Series("later", [False] * len(c))
-    if len(first_colon):
-        sub = c if 2 * len(first_colon) > len(c) else c.gather(first_colon)
-        found = sub.str.contains(MARKER_RE)
-        found = found.gather(first_colon) if sub is c else found
-        later_marker = later_marker.scatter(first_colon, found)
-    m = m.with_columns(later=later_marker)
-    colon_val = _clean(pl.col("a"))
-    colon_ok = (
-        pl.col("a").is_not_null()
-        & (colon_val.str.len_chars() > 0)
-        & (colon_val.str.len_chars() <= ANSWER_COLON_MAX_CHARS)
-        & (colon_val.str.count_matches(" ", literal=True) <= ANSWER_COLON_MAX_SPACES)
-        & ~pl.col("later")
+    m = pl.DataFrame({"c": c}).select(
+        h=pl.col("c").str.extract(_HASH_RE, 1), i=pl.col("c").str.extract(_IS_RE, 1)
     )
-    out = m.select(
-        answer=pl.when(pl.col("h").is_not_null() | pl.col("i").is_not_null())
-        .then(_clean(pl.coalesce(pl.col("h"), pl.col("i"))))
-        .when(colon_ok)
-        .then(colon_val),
-        rule=pl.when(pl.col("h").is_not_null())
+    both = (m["h"].is_not_null() & m["i"].is_not_null()).arg_true()
+    hash_first = pl.repeat(None, len(c), dtype=pl.Boolean, eager=True)
+    if len(both):
+        sub = c.gather(both)
+        hash_first = hash_first.scatter(
+            both, sub.str.find("####", literal=True) < sub.str.find(_IS_HEAD)
+        )
+    is_h = pl.col("h").is_not_null() & (pl.col("i").is_null() | pl.col("hf"))
+    out = m.with_columns(hf=hash_first).select(
+        answer=_clean(pl.when(is_h).then(pl.col("h")).otherwise(pl.col("i"))),
+        rule=pl.when(is_h)
         .then(pl.lit("hash"))
         .when(pl.col("i").is_not_null())
-        .then(pl.lit("the_answer_is"))
-        .otherwise(pl.lit("answer_colon")),
+        .then(pl.lit("the_answer_is")),
     )
     answer = out["answer"]
     answer = answer.set((answer.str.len_chars() == 0).fill_null(False), None)
     rule = out["rule"].set(answer.is_null(), None)
-    # No marker and no usable colon line (and no marker after a prose colon line): last number.
-    no_marker = m["h"].is_null() & m["i"].is_null() & ~m["later"]
-    rest = (answer.is_null() & no_marker).arg_true()
+    none = (m["h"].is_null() & m["i"].is_null()).arg_true()
+    if len(none):
+        a, r = _colon_or_last_number(c.gather(none))
+        answer, rule = answer.scatter(none, a), rule.scatter(none, r)
+    return answer, rule
+
+
+def _colon_or_last_number(c: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Rows without a marker: a short first answer-colon line, else the last number."""
+    v = pl.DataFrame({"a": c.str.extract(ANSWER_COLON_RE, 1)}).select(a=_clean(pl.col("a")))["a"]
+    ok = (
+        (v.str.len_chars() > 0)
+        & (v.str.len_chars() <= ANSWER_COLON_MAX_CHARS)
+        & (v.str.count_matches(" ", literal=True) <= ANSWER_COLON_MAX_SPACES)
+    ).fill_null(False)
+    answer = v.set(~ok, None)
+    rule = pl.repeat(None, len(c), dtype=pl.String, eager=True).set(ok, "answer_colon")
+    rest = (~ok).arg_true()
     if len(rest):
-        last = _last_numbers(c.gather(rest))
+        last = last_numbers(c.gather(rest))
         answer = answer.scatter(rest, last)
-        rule = rule.scatter(rest, pl.Series([None] * len(rest), dtype=pl.String))
-        rule = rule.set(answer.is_not_null() & rule.is_null(), "last_number")
+        rule = rule.scatter(
+            rest, pl.repeat("last_number", len(rest), eager=True).set(last.is_null(), None)
+        )
     return answer, rule
 
 
 def _settle_special(c: pl.Series) -> tuple[pl.Series, pl.Series]:
     """Rows with a box / "final answer is" / follow-up: only the plain last box is settled."""
     t = c
-    hard = pl.Series([False] * len(c))
+    hard = pl.repeat(False, len(c), eager=True)
     cut = c.str.contains(FOLLOWUP_RE).fill_null(False).arg_true()
     if len(cut):
         prefix = c.gather(cut).str.extract(r"(?s)^(.*?)" + FOLLOWUP_RE, 1)
@@ -148,7 +125,7 @@ def _settle_special(c: pl.Series) -> tuple[pl.Series, pl.Series]:
         & (box.str.len_chars() < 1000)  # longer boxes: per-row (bounded scan window there)
     ).fill_null(False)
     answer = box.set(~boxed_ok, None)
-    rule = pl.Series([None] * len(c), dtype=pl.String).set(boxed_ok, "boxed")
+    rule = pl.repeat(None, len(c), dtype=pl.String, eager=True).set(boxed_ok, "boxed")
     idx = (easy & (n_box == 0)).fill_null(False).arg_true()
     if len(idx):
         a, r = _settle_plain(t.gather(idx))
@@ -162,8 +139,8 @@ def extract_frame(completions: pl.Series) -> pl.DataFrame:
     special = c.str.contains(SPECIAL_RE).fill_null(True)
     plain_idx = (~special).arg_true()
     special_idx = special.arg_true()
-    answer = pl.Series("answer", [None] * len(c), dtype=pl.String)
-    rule = pl.Series("rule", [None] * len(c), dtype=pl.String)
+    answer = pl.repeat(None, len(c), dtype=pl.String, eager=True).rename("answer")
+    rule = answer.rename("rule")
     for idx, fn in ((plain_idx, _settle_plain), (special_idx, _settle_special)):
         if len(idx) == len(c):
             answer, rule = fn(c)
@@ -180,9 +157,27 @@ def extract_frame(completions: pl.Series) -> pl.DataFrame:
     )
 
 
-def numeric_judge(golds: pl.Series, answers: pl.Series) -> pl.DataFrame:
-    """Exact comparison where both sides are plain decimals: columns ok, key (else null)."""
-    gk = number_keys(golds.cast(pl.String).str.strip_chars())
-    ak = number_keys(answers)
-    ok = pl.select(ok=pl.when(gk.is_not_null() & ak.is_not_null()).then(gk == ak))["ok"]
-    return pl.DataFrame({"ok": ok, "key": ak})
+def _stage(golds: pl.Series, completions: pl.Series) -> pl.DataFrame:
+    ex = extract_frame(completions)
+    ints = numeric_judge(golds, ex["answer"])
+    fast = (ex["settled"] & ints["ok"].is_not_null()).fill_null(False)
+    return ex.with_columns(ok=ints["ok"], key=ints["key"], fast=fast)
+
+
+def vector_stage(golds: pl.Series, completions: pl.Series, threads: int = 1) -> pl.DataFrame:
+    """extract_frame + numeric_judge; columns answer, rule, settled, ok, key, fast.
+
+    Rows are independent, so large inputs are split into ``threads`` slices graded in parallel
+    (polars releases the GIL).
+    """
+    n = len(completions)
+    k = max(1, min(threads, n // 20_000))
+    if k == 1:
+        return _stage(golds, completions)
+    step = -(-n // k)
+    parts = [(golds.slice(i, step), completions.slice(i, step)) for i in range(0, n, step)]
+    with ThreadPoolExecutor(len(parts)) as ex:
+        return pl.concat(list(ex.map(lambda p: _stage(*p), parts)), rechunk=False)
+
+
+__all__ = ["NUM_RE", "SPECIAL_RE", "extract_frame", "number_keys", "numeric_judge", "vector_stage"]

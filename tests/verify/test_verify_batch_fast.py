@@ -9,7 +9,9 @@ import mathpref.verify.batch as batch
 from mathpref.verify import COLUMNS, extract, grade, grade_batch
 from mathpref.verify.extract import _last_number
 from mathpref.verify.numeric import NumberTooLarge, number_key, parse_number
-from mathpref.verify.vector import _TAIL, _last_numbers, extract_frame, number_keys
+from mathpref.verify.vector import extract_frame, number_keys, vector_stage
+from mathpref.verify.vector_keys import _TAIL
+from mathpref.verify.vector_keys import last_numbers as _last_numbers
 
 _PIECES = [
     "Tom has 3 apples. ",
@@ -167,3 +169,51 @@ def test_numeric_only_batches_never_start_math_verify(monkeypatch):
             "unverifiable",
             "incorrect",
         ]
+
+
+def _shared_completions() -> list[str]:
+    import json
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parents[3] / "shared" / "data"
+    out: list[str] = []
+    sols = data / "gsm8k" / "example_model_solutions.jsonl"
+    qwen = data / "qwen25_math_samples" / "math_cot_100.jsonl"
+    if sols.exists():
+        for line in sols.open():
+            rec = json.loads(line)
+            out += [v["solution"] for v in rec.values() if isinstance(v, dict) and "solution" in v]
+    if qwen.exists():
+        out += [c for line in qwen.open() for c in json.loads(line)["code"]]
+    return out
+
+
+def test_vector_extraction_matches_per_row_on_shared_data():
+    comps = _shared_completions()
+    if not comps:
+        pytest.skip("shared GSM8K / Qwen samples not available")
+    ex = extract_frame(pl.Series(comps, dtype=pl.String)).to_dicts()
+    for c, row in zip(comps, ex, strict=True):
+        if row["settled"]:
+            e = extract(c)
+            assert (row["answer"], row["rule"]) == (e.answer, e.rule), c[-300:]
+    assert sum(r["settled"] for r in ex) > 5000
+
+
+@pytest.mark.timeout(300)
+def test_threaded_vector_stage_equals_single_thread():
+    golds, comps = _corpus(2000, seed=8)
+    g = pl.Series(golds * 23, dtype=pl.String)  # 46,000 rows: split across threads
+    c = pl.Series(comps * 23, dtype=pl.String)
+    assert vector_stage(g, c, threads=3).equals(vector_stage(g, c, threads=1))
+    # Whole batch on the threaded path (all rows distinct, a few per-row ones) vs row by row.
+    golds = [str(i % 97) for i in range(45_000)]
+    comps = [f"Step {i}: 2 + 3 = <<2+3=5>>5.\n#### {i % 89}" for i in range(45_000)]
+    for i in range(0, 45_000, 4999):
+        comps[i] = f"{i} cases \\boxed{{\\frac{{{i}}}{{7}}}} or {comps[i]}"
+    table = grade_batch(golds, comps, dedupe=False).to_pylist()
+    for i in [*range(0, 45_000, 4999), 1, 22_500, 44_999]:
+        v = grade(golds[i], comps[i])
+        assert table[i] == {k: getattr(v, k) for k in COLUMNS}, i
+    got = [r["status"] == "correct" for i, r in enumerate(table) if i % 4999]
+    assert got == [int(g) == i % 89 for i, g in enumerate(golds) if i % 4999]
