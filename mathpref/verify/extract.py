@@ -6,11 +6,13 @@ Order of precedence, applied to the completion cut before any hallucinated follo
 1. ``final_answer`` - the last "The final answer is $X$" / "... is \\boxed{X}" / "... is X."
 2. ``boxed``        - the last complete ``\\boxed{...}`` / ``\\fbox{...}`` (nested braces).
    A LaTeX solution states its answer in the box; earlier boxes are intermediate results.
-3. ``hash`` / ``the_answer_is`` - whichever of ``#### X`` and "the answer is X" comes first:
+3. ``answer_heading`` - the line after a ``# Answer`` heading (the PRM800K / OpenAI PRM format:
+   ``...\n\n# Answer\n\n29``).
+4. ``hash`` / ``the_answer_is`` - whichever of ``#### X`` and "the answer is X" comes first:
    the first committed answer is the one the model gave; later text is continuation.
-4. ``answer_colon`` - the first line starting ``Answer:`` / ``A:``, when its value is short
+5. ``answer_colon`` - the first line starting ``Answer:`` / ``A:``, when its value is short
    (a few words); a long value is prose ("A: Natalia sold 48 clips ...") and is not an answer.
-5. ``last_number``  - the last number in the text (calculator annotations ``<<...>>`` removed).
+6. ``last_number``  - the last number in the text (calculator annotations ``<<...>>`` removed).
 
 The vectorised path in :mod:`mathpref.verify.vector` must agree with this module row for row.
 """
@@ -22,12 +24,21 @@ from dataclasses import dataclass
 
 from mathpref.verify.latex import last_boxed
 
-RULES = ("final_answer", "boxed", "hash", "the_answer_is", "answer_colon", "last_number")
+RULES = (
+    "final_answer",
+    "boxed",
+    "answer_heading",
+    "hash",
+    "the_answer_is",
+    "answer_colon",
+    "last_number",
+)
 
 # Shared regex sources (also used, unchanged, by the polars vector path).
 FOLLOWUP_RE = r"\n[ \t]*(?:Question|Q|Problem)[ \t]*:"
 MARKER_RE = r"####[ \t]*([^\n]*)|(?i:the answer is)[ \t]*:?[ \t]*([^\n]*)"
 ANSWER_COLON_RE = r"(?m)^[ \t]*(?:Answer|A)[ \t]*:[ \t]*([^\n]*)"
+ANSWER_HEADING_RE = r"(?m)^[ \t]*#{1,6}[ \t]*(?:Final[ \t]+)?Answer[ \t]*:?[ \t]*$"
 SENTENCE_END_RE = r"\.\s.*$"
 ANSWER_COLON_MAX_CHARS = 60
 ANSWER_COLON_MAX_SPACES = 5
@@ -35,6 +46,7 @@ ANSWER_COLON_MAX_SPACES = 5
 _FOLLOWUP = re.compile(FOLLOWUP_RE)
 _MARKER = re.compile(MARKER_RE)
 _ANSWER_COLON = re.compile(ANSWER_COLON_RE)
+_ANSWER_HEADING = re.compile(ANSWER_HEADING_RE)
 _SENTENCE_END = re.compile(SENTENCE_END_RE, re.S)
 _FINAL = re.compile(r"(?i)final answer is[ \t]*:?[ \t]*")
 _CALC = re.compile(r"<<[^<>\n]{0,200}>>")
@@ -115,6 +127,15 @@ def extract(completion: str | None) -> Extraction:
         value = last_boxed(text)
         if value is not None and value.strip():
             return Extraction(value.strip(), "boxed")
+    m = _ANSWER_HEADING.search(text)
+    if m:
+        value = (
+            clean_value(text[m.end() :].strip().split("\n", 1)[0])
+            if text[m.end() :].strip()
+            else ""
+        )
+        if value:
+            return Extraction(value, "answer_heading")
     m = _MARKER.search(text)
     while m is not None:
         value = clean_value(m.group(1) if m.group(1) is not None else m.group(2))

@@ -18,7 +18,7 @@ from mathpref.verify.extract import extract
 from mathpref.verify.latex import DEEP_NESTING, hostile_reason, normalize_latex
 from mathpref.verify.numeric import NumberTooLarge, number_key, parse_number
 
-CODE_VERSION = "mathpref-verify-1"
+CODE_VERSION = "mathpref-verify-2"
 try:
     _MV_VERSION = version("math-verify")
 except PackageNotFoundError:  # pragma: no cover

@@ -18,6 +18,7 @@ from mathpref.verify.extract import (
     ANSWER_COLON_MAX_CHARS,
     ANSWER_COLON_MAX_SPACES,
     ANSWER_COLON_RE,
+    ANSWER_HEADING_RE,
     FOLLOWUP_RE,
     MARKER_RE,
     SENTENCE_END_RE,
@@ -42,7 +43,14 @@ def _clean(expr: pl.Expr) -> pl.Expr:
 # Two adjacent openers (or an opener then a macro) stand in for DEEP_NESTING_RE here; the
 # full check runs on the special rows only.
 _NESTING_HINT = r"[{(\[][{(\[\\]"
-SPECIAL_RE = r"\\boxed|\\fbox|(?i:final answer is)|" + FOLLOWUP_RE + "|" + _NESTING_HINT
+SPECIAL_RE = (
+    r"\\boxed|\\fbox|(?i:final answer is)|"
+    + FOLLOWUP_RE
+    + "|"
+    + _NESTING_HINT
+    + "|"
+    + ANSWER_HEADING_RE
+)
 
 
 # Each half of MARKER_RE starts with a literal that a prefilter finds fast, so the halves are
@@ -113,6 +121,7 @@ def _settle_special(c: pl.Series) -> tuple[pl.Series, pl.Series]:
         t = c.scatter(cut, prefix)
         hard = hard.scatter(cut, ~prefix.str.contains(r"\S").fill_null(False))
     hard = hard | c.str.contains(DEEP_NESTING_RE).fill_null(True)
+    hard = hard | c.str.contains(ANSWER_HEADING_RE).fill_null(True)  # per-row rule
     easy = ~hard & ~t.str.contains(r"(?i)final answer is").fill_null(True)
     n_box = t.str.count_matches(_ANY_BOX)
     box = t.str.extract_all(_SIMPLE_BOX).list.last().str.slice(7).str.strip_suffix("}")

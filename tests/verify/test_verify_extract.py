@@ -25,6 +25,12 @@ from mathpref.verify.latex import last_boxed
         ("Result: \\fbox{5}", "5", "boxed"),
         ("We get 3 + 4 = <<3+4=7>>7 apples, then 10 more", "10", "last_number"),
         ("Total is 1,250.5 dollars", "1,250.5", "last_number"),
+        ("So a pencil costs 29 cents.\n\n# Answer\n\n29", "29", "answer_heading"),
+        (
+            "Work: 2 + 2 = 4.\n## Final Answer:\n  $1+2\\sqrt{3}$ ",
+            "$1+2\\sqrt{3}$",
+            "answer_heading",
+        ),
     ],
 )
 def test_rules(completion, answer, rule):
@@ -68,3 +74,30 @@ def test_last_boxed_nested_and_unterminated():
     assert last_boxed("\\boxed{1} then \\boxed{2") == "1"
     assert last_boxed("\\boxed 5") == "5"
     assert last_boxed("none") is None
+
+
+def test_answer_heading_rows_agree_between_vector_and_per_row_paths():
+    import polars as pl
+
+    from mathpref.verify.vector import extract_frame
+
+    texts = [
+        "Steps 3 + 4 = 7.\n\n# Answer\n\n7",
+        "x\n# Answer\n\n#### 5",
+        "# Answer\n",
+        "No heading: the answer is 3 # Answer 4",
+        "1\n###Answer\n12 apples.",
+    ]
+    frame = extract_frame(pl.Series(texts))
+    for text, answer, rule, settled in zip(
+        texts, frame["answer"], frame["rule"], frame["settled"], strict=True
+    ):
+        if settled:
+            assert (answer, rule) == (extract(text).answer, extract(text).rule)
+    assert [extract(t).rule for t in texts] == [
+        "answer_heading",
+        "answer_heading",
+        None,
+        "the_answer_is",
+        "answer_heading",
+    ]
