@@ -91,7 +91,7 @@ def normalize_latex(s: str) -> str:
 
 _NUMERIC_TOWER = re.compile(r"(?:\^|\*\*)\s*\{?\s*[\d.(+-]*\s*\{?\s*\d+\s*\}?\s*(?:\^|\*\*)")
 _BIG_POWER = re.compile(r"(?:\^|\*\*)\s*\{?\s*\(?\s*(\d{5,})")
-_FACTORIAL = re.compile(r"(\d{4,})\s*!")
+_FACTORIAL = re.compile(r"(?<!\d)(\d{4,})\s*!")
 _CODE = re.compile(r"__|\bimport\b|\blambda\b|\beval\b|\bexec\b|\bos\.|\bsubprocess\b")
 
 
@@ -124,7 +124,7 @@ def hostile_reason(s: str) -> str | None:
         return "too_many_radicals"
     if _NUMERIC_TOWER.search(s):
         return "power_tower"
-    if _BIG_POWER.search(s) or _FACTORIAL.search(s):
+    if _BIG_POWER.search(s) or ("!" in s and _FACTORIAL.search(s)):
         return "huge_power"
     if _LONG_DIGITS.search(s):
         return "too_many_digits"
