@@ -214,8 +214,12 @@ class Runner:
         t0 = time.perf_counter()
         ctx = self._context(name, results, self.store.work_dir(vid))
         try:
-            tables = self._run_shards(stage, ctx, vid)
-            tables = stage.finalize(ctx, tables)
+            n_shards = self._run_shards(stage, ctx, vid)
+            _release_inputs(ctx)  # not needed to finalize or write (re-read on demand)
+            if type(stage).finalize is Stage.finalize:
+                tables = None  # identity: each output is read back just before it is written
+            else:
+                tables = stage.finalize(ctx, self._read_outputs(stage, ctx.work_dir, n_shards))
         except Exception as exc:
             if isinstance(exc, StageError | AuditError) or type(exc).__module__.startswith(
                 "mathpref"
@@ -226,11 +230,11 @@ class Runner:
             ) from exc
         outputs = {}
         for role, kind in stage.outputs.items():
-            table = tables.get(role)
-            table = get_schema(kind).empty() if table is None else table
+            # The table is passed without a local reference here, so the store's sorted copy
+            # replaces it instead of adding to it; written outputs are released one by one.
             man = self.store.write_dataset(
                 kind,
-                table,
+                self._output(tables, stage, ctx.work_dir, n_shards, role),
                 dataset_id=content_id(vid, role),
                 manifest={
                     "pipeline": self.spec.name,
@@ -244,6 +248,7 @@ class Runner:
                     "inputs": self._input_ids(name, results),
                 },
             )
+            _release_memory()
             outputs[role] = {k: man[k] for k in ("kind", "dataset_id", "fingerprint", "rows")}
         self.store.write_stage_record(
             vid, {**ident, "outputs": outputs, "notes": ctx.notes, "created_at": utcnow()}
@@ -260,29 +265,39 @@ class Runner:
         }
 
     def _context(self, name: str, results: dict[str, StageResult], work: Path) -> StageContext:
-        cache: dict[str, pa.Table] = {}
         ups = self.spec.stages[name].inputs
-
-        def read(role: str) -> pa.Table:
-            if role not in cache:
-                if role not in ups:
-                    raise StageError(f"stage '{name}' has no input '{role}'")
-                tables = [
-                    self.store.read(self._upstream(u, results)["dataset_id"]) for u in ups[role]
-                ]
-                cache[role] = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
-            return cache[role]
-
+        paths = {
+            role: [self._upstream(u, results)["dataset_id"] for u in ups[role]] for role in ups
+        }
         return StageContext(
             name=name,
             base_dir=self.spec.base_dir,
             work_dir=work,
-            read_input=read,
+            read_input=_InputReader(self.store, name, paths),
             input_roles=list(ups),
             cache_dir=self.store.root / "cache",
         )
 
-    def _run_shards(self, stage: Stage, ctx: StageContext, vid: str) -> dict[str, pa.Table]:
+    def _output(self, tables, stage: Stage, work: Path, n: int, role: str) -> pa.Table:
+        kind = stage.outputs[role]
+        if tables is None:
+            return self._read_shards(work, role, kind, n)
+        table = tables.pop(role, None)
+        return get_schema(kind).empty() if table is None else table
+
+    def _read_outputs(self, stage: Stage, work: Path, n: int) -> dict[str, pa.Table]:
+        return {
+            role: self._read_shards(work, role, kind, n) for role, kind in stage.outputs.items()
+        }
+
+    @staticmethod
+    def _read_shards(work: Path, role: str, kind: str, n: int) -> pa.Table:
+        parts = [pq.read_table(work / role / f"shard-{i:05d}.parquet") for i in range(n)]
+        return pa.concat_tables(parts) if parts else get_schema(kind).empty()
+
+    def _run_shards(self, stage: Stage, ctx: StageContext, vid: str) -> int:
+        """Run (or resume) the stage's shards; each output shard is a Parquet file in the work
+        dir. Returns the number of shards."""
         work = ctx.work_dir
         (work / "done").mkdir(parents=True, exist_ok=True)
         plan_path = work / "plan.json"
@@ -309,15 +324,55 @@ class Runner:
                 tmp = path.with_name(path.name + ".tmp")
                 pq.write_table(table, tmp, compression="zstd")
                 os.replace(tmp, path)
+            del tables, table  # not held while the next shard runs or the shards are read back
+            _release_memory()
             write_json_atomic(work / "done" / str(i), {"shard": i})
             self.reporter.shard_done(stage.name)
             if delay:
                 time.sleep(delay)
-        out = {}
-        for role, kind in stage.outputs.items():
-            parts = [pq.read_table(work / role / f"shard-{i:05d}.parquet") for i in range(n)]
-            out[role] = pa.concat_tables(parts) if parts else get_schema(kind).empty()
-        return out
+        return n
+
+
+class _InputReader:
+    """A stage's input tables, read from the store once and cached for the stage run.
+
+    `reader(role)` is the whole table; `reader(role, columns)` reads only those columns (a
+    cached whole table is used when there is one). `clear()` drops the cache.
+    """
+
+    def __init__(self, store: Store, stage: str, dataset_ids: dict[str, list[str]]):
+        self.store, self.stage, self.dataset_ids = store, stage, dataset_ids
+        self.cache: dict[tuple[str, tuple[str, ...] | None], pa.Table] = {}
+
+    def __call__(self, role: str, columns: list[str] | None = None) -> pa.Table:
+        if role not in self.dataset_ids:
+            raise StageError(f"stage '{self.stage}' has no input '{role}'")
+        cols = tuple(columns) if columns is not None else None
+        if (role, None) in self.cache and cols is not None:
+            return self.cache[(role, None)].select(list(cols))
+        if (role, cols) not in self.cache:
+            tables = [
+                self.store.read(d, columns=list(cols) if cols else None)
+                for d in self.dataset_ids[role]
+            ]
+            self.cache[(role, cols)] = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+        return self.cache[(role, cols)]
+
+    def clear(self) -> None:
+        self.cache.clear()
+
+
+def _release_inputs(ctx: StageContext) -> None:
+    clear = getattr(ctx.read_input, "clear", None)
+    if clear is not None:
+        clear()
+    _release_memory()
+
+
+def _release_memory() -> None:
+    """Hand memory that Arrow's allocator keeps after tables are freed back to the OS (without
+    this, a stage's peak stays resident for the rest of the build)."""
+    pa.default_memory_pool().release_unused()
 
 
 def _why(ident: dict[str, Any], last: dict[str, Any] | None) -> list[str]:

@@ -43,13 +43,26 @@ def _materialize(con, name: str, params: dict, enabled: bool) -> None:
                           f"SELECT * FROM ({text}) WHERE false", params)
 
 
-def _take(narrow: pa.Table, kind: str, texts: dict[str, pa.ChunkedArray]) -> pa.Table:
-    """Add the text columns, drop the *_row columns, and conform to the schema of `kind`."""
+def _take(narrow: pa.Table, kind: str, texts: dict[str, pa.ChunkedArray],
+          conform: bool = True) -> pa.Table:
+    """Add the text columns, drop the *_row columns, and conform to the schema of `kind`.
+
+    With `conform=False` a text column whose source is one Array becomes a dictionary column over
+    that source (row positions as indices): no text is copied until the table is conformed (cast
+    to plain strings) by whoever writes it.
+    """
     rows = [n for n in narrow.column_names if n == "row" or n.endswith("_row")]
     out = narrow.drop_columns(rows)
     for name, (source, index) in texts.items():
-        out = out.append_column(name, source.take(narrow[index]))
-    return get_schema(kind).conform(out)
+        if not conform and isinstance(source, pa.Array):
+            idx = narrow[index]
+            column = pa.chunked_array(
+                [pa.DictionaryArray.from_arrays(c, source) for c in idx.chunks],
+                pa.dictionary(idx.type, source.type))
+        else:
+            column = source.take(narrow[index])
+        out = out.append_column(name, column)
+    return get_schema(kind).conform(out) if conform else out
 
 
 def count_by_rule(table: pa.Table) -> dict[str, int]:
@@ -117,20 +130,25 @@ def select_pairs(con, config: PairConfig) -> tuple[dict[str, pa.Table], dict[str
 
 
 def attach_texts(narrow: dict[str, pa.Table], problems: pa.Table, trajectories: pa.Table,
-                 config: PairConfig, report: dict[str, Any]) -> dict[str, Any]:
-    """Take prompt / completion texts by row position and conform every table."""
+                 config: PairConfig, report: dict[str, Any], *,
+                 conform: bool = True) -> dict[str, Any]:
+    """Take prompt / completion texts by row position and conform every table.
+
+    `conform=False` (for writers that conform, e.g. the pipeline runner) leaves the text columns
+    as dictionary columns over the source columns (see `_take`); the values are the same."""
     question = config.prompt_source == "question"
     completion = trajectories["completion"]
     pairs = _take(narrow.pop("pairs"), "pairs", {
         "prompt": (problems["question"], "problem_row") if question
         else (trajectories["prompt"], "chosen_row"),
-        "chosen": (completion, "chosen_row"), "rejected": (completion, "rejected_row")})
+        "chosen": (completion, "chosen_row"), "rejected": (completion, "rejected_row")},
+        conform)
     step_pairs = narrow.pop("step_pairs")
     if "kto_rows" in narrow:
         kto = _take(narrow.pop("kto_rows"), "kto_rows", {
             "prompt": (problems["question"], "problem_row") if question
             else (trajectories["prompt"], "row"),
-            "completion": (completion, "row")})
+            "completion": (completion, "row")}, conform)
     else:
         kto = get_schema("kto_rows").empty()
     report["counts"] = {"pairs": count_by_rule(pairs), "step_pairs": count_by_rule(step_pairs),

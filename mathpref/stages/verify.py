@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -50,12 +53,32 @@ class VerifyStage(Stage):
             parts["steps"] = STEP_CHECKER_VERSION
         return parts
 
+    # Only these trajectory columns are read (not prompts, not the other metadata).
+    COLUMNS = ("trajectory_id", "problem_id", "prefix", "completion")
+
+    def _trajectories(self, ctx) -> pa.Table:
+        return _read_columns(ctx, "trajectories", list(self.COLUMNS))
+
+    def num_shards(self, ctx):
+        return max(1, -(-self._trajectories(ctx).num_rows // self.shard_rows))
+
+    def shard_slice(self, ctx, shard):
+        return self._trajectories(ctx).slice(shard * self.shard_rows, self.shard_rows)
+
     def run_shard(self, ctx, shard, n_shards):
         from mathpref.verify import GRADER_VERSION, grade_batch
 
         traj = self.shard_slice(ctx, shard)
+        if self.config.step_checks:
+            # Step checks run in worker processes while this process grades; the next shard's
+            # checks are queued now so the workers stay busy while this shard is written.
+            pending = self._steps_pending().pop(shard, None) or self._submit_steps(traj)
+            if shard + 1 < n_shards:
+                self._steps_pending()[shard + 1] = self._submit_steps(
+                    self.shard_slice(ctx, shard + 1)
+                )
         problems = ctx.input("problems").select(["problem_id", "gold_answer"])
-        joined = traj.select(["trajectory_id", "problem_id", "prefix", "completion"]).join(
+        joined = traj.select(list(self.COLUMNS)).join(
             problems, "problem_id", join_type="left outer"
         )
         full = _full_text(joined)
@@ -80,9 +103,9 @@ class VerifyStage(Stage):
             "grader_version": pa.array([GRADER_VERSION] * n, pa.string()),
         }
         if self.config.step_checks:
-            from mathpref.verify.step_batch import check_steps_batch
-
-            steps = check_steps_batch(full.to_pylist())
+            steps = _collect_steps(pending)
+            if steps.num_rows != n:
+                raise RuntimeError(f"step checks returned {steps.num_rows} rows for {n}")
             cols["step_statuses"] = steps["step_statuses"]
             cols["first_arith_error_step"] = steps["first_arith_error_step"]
             cols["n_arith_claims"] = steps["n_claims"]
@@ -99,7 +122,43 @@ class VerifyStage(Stage):
                 cols[name] = pa.nulls(n, typ)
         return {"verifications": pa.table(cols)}
 
+    # -- step checks in worker processes -------------------------------------------------
+    def _steps_pending(self) -> dict[int, list]:
+        if not hasattr(self, "_pending"):
+            self._pending: dict[int, list] = {}
+        return self._pending
+
+    def _step_workers(self) -> int:
+        return self.config.workers or os.cpu_count() or 1
+
+    def _submit_steps(self, traj: pa.Table) -> list:
+        """Futures (or done tables) of the step checks of `traj`'s full texts, in row order."""
+        from mathpref.verify.step_batch import check_steps_batch
+
+        texts = _full_text(traj).to_pylist()
+        workers = self._step_workers()
+        if workers < 2 or len(texts) < STEP_PARALLEL_MIN_ROWS:
+            return [check_steps_batch(texts)]
+        if getattr(self, "_pool", None) is None:
+            # spawn: fresh interpreters, so no copy of this (large) process is forked.
+            self._pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+            )
+        size = -(-len(texts) // workers)
+        return [
+            self._pool.submit(check_steps_batch, texts[i : i + size])
+            for i in range(0, len(texts), size)
+        ]
+
+    def _close_pool(self) -> None:
+        pool = getattr(self, "_pool", None)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._steps_pending().clear()
+
     def finalize(self, ctx, tables):
+        self._close_pool()
         v = tables["verifications"]
         counts = v.group_by("status").aggregate([([], "count_all")]).to_pylist()
         ctx.note(
@@ -109,6 +168,22 @@ class VerifyStage(Stage):
             )
         )
         return tables
+
+
+STEP_PARALLEL_MIN_ROWS = 2_000  # smaller batches are checked in this process
+
+
+def _read_columns(ctx, role: str, columns: list[str]) -> pa.Table:
+    """`ctx.input(role)` restricted to `columns`; reads only those when the runner can."""
+    try:
+        return ctx.read_input(role, columns)
+    except TypeError:  # a context whose reader takes no column list
+        return ctx.input(role).select(columns)
+
+
+def _collect_steps(pending: list) -> pa.Table:
+    parts = [p.result() if isinstance(p, Future) else p for p in pending]
+    return pa.concat_tables(parts) if len(parts) > 1 else parts[0]
 
 
 def _full_text(joined: pa.Table) -> pa.ChunkedArray:
