@@ -31,7 +31,9 @@ shared AS (
     GROUP BY cb.trajectory_id, r.trajectory_id, cb.n_values, r.n_values
 ),
 j AS (
-    SELECT trajectory_id, sum(k / (na + nb - k)::DOUBLE) AS jaccard_sum
+    SELECT trajectory_id, -- Jaccard terms are summed as exact integers (fixed point, 1e-12) so the result does not
+    -- depend on the order in which parallel threads add them: fingerprints stay stable.
+    sum((k::HUGEINT * 1000000000000) // (na + nb - k)) / 1e12 AS jaccard_sum
     FROM shared GROUP BY trajectory_id
 )
 SELECT c.trajectory_id, coalesce(j.jaccard_sum, 0) / c.n_other AS canonical_overlap

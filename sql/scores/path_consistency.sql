@@ -10,7 +10,9 @@ WITH shared AS (
     GROUP BY a.problem_id, a.trajectory_id, b.trajectory_id, a.n_values, b.n_values
 ),
 j AS (
-    SELECT problem_id, sum(k / (na + nb - k)::DOUBLE) AS jaccard_sum
+    SELECT problem_id, -- Jaccard terms are summed as exact integers (fixed point, 1e-12) so the result does not
+    -- depend on the order in which parallel threads add them: fingerprints stay stable.
+    sum((k::HUGEINT * 1000000000000) // (na + nb - k)) / 1e12 AS jaccard_sum
     FROM shared GROUP BY problem_id
 ),
 m AS (
