@@ -1,7 +1,10 @@
 """Content fingerprint of a table: its sorted logical rows, minus volatile columns.
 
-Each column is reduced to canonical bytes that do not depend on chunking, slicing or buffer layout
-(offsets rebased, validity as an explicit mask), so equal logical rows give equal fingerprints.
+Rows are put in a total order (key columns, then every other non-volatile scalar column) and each
+column is hashed as canonical parts that do not depend on chunking, slicing or buffer layout: a
+validity mask, then for strings the lengths and the bytes, for numbers the values, for nested
+values canonical JSON. Each part has its own hash stream, so feeding the sorted rows slice by
+slice (as the store does while it writes) gives the same fingerprint as the whole table at once.
 """
 
 from __future__ import annotations
@@ -14,62 +17,99 @@ import pyarrow.compute as pc
 
 from mathpref.hashing import canonical_json
 
+SLICE_ROWS = 65_536
 
-def sort_table(table: pa.Table, key: list[str] | tuple[str, ...]) -> pa.Table:
-    """Sort by the key columns, then by every sortable column, so the order is total."""
-    if table.num_rows < 2:
-        return table
-    order = list(key) + [
-        n
-        for n in table.column_names
-        if n not in key and not pa.types.is_nested(table.schema.field(n).type)
+
+def sort_keys(schema: pa.Schema, key, volatile=()) -> list[tuple[str, str]]:
+    """Sort order: the key columns, then every non-volatile scalar column (a total order)."""
+    rest = [
+        f.name
+        for f in schema
+        if f.name not in key and f.name not in volatile and not pa.types.is_nested(f.type)
     ]
-    return table.sort_by([(n, "ascending") for n in order])
+    return [(n, "ascending") for n in [*key, *rest]]
 
 
-def _column_bytes(arr: pa.Array, h: hashlib._Hash) -> None:
-    valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=np.uint8)
-    h.update(valid.tobytes())
-    t = arr.type
-    if (
+def sort_indices(table: pa.Table, key, volatile=()) -> pa.Array:
+    return pc.sort_indices(table, sort_keys=sort_keys(table.schema, key, volatile))
+
+
+def sort_table(table: pa.Table, key, volatile=()) -> pa.Table:
+    return table if table.num_rows < 2 else table.take(sort_indices(table, key, volatile))
+
+
+def _binary_like(t: pa.DataType) -> bool:
+    return (
         pa.types.is_string(t)
         or pa.types.is_large_string(t)
         or pa.types.is_binary(t)
         or pa.types.is_large_binary(t)
         or pa.types.is_string_view(t)
-    ):
-        arr = arr.cast(pa.large_binary()).fill_null(b"")
-        lengths = pc.binary_length(arr).to_numpy(zero_copy_only=False).astype(np.int64)
-        h.update(lengths.tobytes())
-        offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[
-            arr.offset : arr.offset + len(arr) + 1
-        ]
-        if len(offsets):
-            h.update(memoryview(arr.buffers()[2])[offsets[0] : offsets[-1]])
-    elif (
+    )
+
+
+def _numeric(t: pa.DataType) -> bool:
+    return (
         pa.types.is_integer(t)
         or pa.types.is_floating(t)
         or pa.types.is_boolean(t)
         or pa.types.is_timestamp(t)
-    ):
-        h.update(str(t).encode())
-        filled = arr.fill_null(False if pa.types.is_boolean(t) else 0)
-        h.update(np.ascontiguousarray(filled.to_numpy(zero_copy_only=False)).tobytes())
-    else:  # nested or rare types: canonical JSON per value
-        for value in arr.to_pylist():
-            h.update(canonical_json(value).encode() + b"\x1e")
+    )
 
 
-def fingerprint(table: pa.Table, key: list[str] | tuple[str, ...], volatile: list[str] = ()) -> str:
+class Fingerprinter:
+    """Incremental fingerprint over row slices already in sorted order."""
+
+    def __init__(self, schema: pa.Schema, volatile=()):
+        self.fields = [f for f in schema if f.name not in volatile]
+        self.parts = {f.name: [hashlib.sha256() for _ in range(3)] for f in self.fields}
+        self.rows = 0
+
+    def update(self, table: pa.Table) -> None:
+        self.rows += table.num_rows
+        for f in self.fields:
+            valid, first, second = self.parts[f.name]
+            for arr in table.column(f.name).chunks:
+                valid.update(
+                    np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), np.uint8).tobytes()
+                )
+                if _binary_like(f.type):
+                    arr = arr.cast(pa.large_binary()).fill_null(b"")
+                    first.update(
+                        pc.binary_length(arr)
+                        .to_numpy(zero_copy_only=False)
+                        .astype(np.int64)
+                        .tobytes()
+                    )
+                    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[
+                        arr.offset : arr.offset + len(arr) + 1
+                    ]
+                    if len(offsets):
+                        second.update(memoryview(arr.buffers()[2])[offsets[0] : offsets[-1]])
+                elif _numeric(f.type):
+                    filled = arr.fill_null(False if pa.types.is_boolean(f.type) else 0)
+                    first.update(
+                        np.ascontiguousarray(filled.to_numpy(zero_copy_only=False)).tobytes()
+                    )
+                else:
+                    for value in arr.to_pylist():
+                        first.update(canonical_json(value).encode() + b"\x1e")
+
+    def hexdigest(self) -> str:
+        h = hashlib.sha256(str(self.rows).encode())
+        for f in self.fields:
+            h.update(b"\x1d" + f.name.encode() + b"\x1d" + str(f.type).encode())
+            for part in self.parts[f.name]:
+                h.update(part.digest())
+        return "fp:" + h.hexdigest()[:32]
+
+
+def fingerprint(table: pa.Table, key, volatile=()) -> str:
     """Fingerprint of the logical rows of `table` (sorted by `key`), ignoring `volatile` columns."""
     table = table.drop_columns([c for c in volatile if c in table.column_names])
-    table = sort_table(table, key)
-    h = hashlib.sha256()
-    h.update(str(table.num_rows).encode())
-    for name in table.column_names:
-        h.update(b"\x1d" + name.encode() + b"\x1d")
-        col = table.column(name).combine_chunks() if table.num_rows else table.column(name)
-        if isinstance(col, pa.ChunkedArray):
-            col = pa.concat_arrays(col.chunks) if col.num_chunks else pa.array([], col.type)
-        _column_bytes(col, h)
-    return "fp:" + h.hexdigest()[:32]
+    order = sort_indices(table, key) if table.num_rows > 1 else None
+    fp = Fingerprinter(table.schema)
+    for start in range(0, table.num_rows, SLICE_ROWS):
+        idx = None if order is None else order.slice(start, SLICE_ROWS)
+        fp.update(table.slice(start, SLICE_ROWS) if idx is None else table.take(idx))
+    return fp.hexdigest()

@@ -25,11 +25,11 @@ import mathpref
 from mathpref.errors import StoreError
 from mathpref.schemas import get_schema
 from mathpref.store.atomic import publish_dir, read_json, write_json_atomic
-from mathpref.store.fingerprint import fingerprint, sort_table
+from mathpref.store.fingerprint import SLICE_ROWS, Fingerprinter, sort_indices
 from mathpref.store.lock import StoreLock
 
 FORMAT = 1
-ROWS_PER_FILE = 2_000_000
+ROWS_PER_FILE = 30 * 65_536  # about 2M rows per file; a multiple of SLICE_ROWS
 
 
 def utcnow() -> str:
@@ -88,29 +88,39 @@ class Store:
     ) -> dict[str, Any]:
         """Validate, sort and fingerprint `table`, then publish it atomically."""
         schema = get_schema(kind)
-        table = sort_table(schema.conform(table, what=f"{kind} {dataset_id}"), schema.key)
+        table = schema.conform(table, what=f"{kind} {dataset_id}")
         final = self.root / "datasets" / kind / dataset_id
         if (final / "manifest.json").is_file():
             return read_json(final / "manifest.json")
         tmp = self.tmp_path(f"{kind}-{dataset_id}")
         (tmp / "data").mkdir(parents=True)
-        files = []
-        for i, start in enumerate(range(0, max(table.num_rows, 1), ROWS_PER_FILE)):
-            name = f"data/part-{i:05d}.parquet"
-            pq.write_table(
-                table.slice(start, ROWS_PER_FILE),
-                tmp / name,
-                compression="zstd",
-                row_group_size=100_000,
+        # Rows are written in fingerprint order, one slice at a time: the sorted copy is never
+        # materialised whole, and the fingerprint is computed from the same slices.
+        order = sort_indices(table, schema.key, schema.volatile) if table.num_rows > 1 else None
+        fp = Fingerprinter(table.schema, schema.volatile)
+        files, writer = [], None
+        for start in range(0, max(table.num_rows, 1), SLICE_ROWS):
+            if start % ROWS_PER_FILE == 0:
+                if writer is not None:
+                    writer.close()
+                files.append(f"data/part-{len(files):05d}.parquet")
+                writer = pq.ParquetWriter(tmp / files[-1], table.schema, compression="zstd")
+            part = (
+                table.slice(start, SLICE_ROWS)
+                if order is None
+                else table.take(order.slice(start, SLICE_ROWS))
             )
-            files.append(name)
+            writer.write_table(part, row_group_size=SLICE_ROWS)
+            fp.update(part)
+        writer.close()
+        del part, order
         man = {
             **manifest,
             "dataset_id": dataset_id,
             "kind": kind,
             "schema_version": schema.version,
             "rows": table.num_rows,
-            "fingerprint": fingerprint(table, schema.key, schema.volatile),
+            "fingerprint": fp.hexdigest(),
             "volatile_columns": schema.volatile,
             "files": files,
             "mathpref_version": mathpref.__version__,

@@ -117,3 +117,23 @@ def test_open_missing_store(tmp_path):
     with pytest.raises(StoreError, match="no mathpref store"):
         open_store(str(tmp_path / "none"))
     assert not os.path.exists(tmp_path / "none")
+
+
+def test_streamed_write_matches_whole_table_fingerprint(tmp_path, monkeypatch):
+    import sys
+
+    fpmod = sys.modules["mathpref.store.fingerprint"]
+    import mathpref.store.store as store_mod
+
+    monkeypatch.setattr(store_mod, "SLICE_ROWS", 7)  # many slices, several files
+    monkeypatch.setattr(store_mod, "ROWS_PER_FILE", 21)
+    from mathpref.schemas import get_schema
+
+    t = get_schema("problems").conform(_problems(50).take(list(reversed(range(50)))))
+    st = Store(tmp_path / "s")
+    man = st.write_dataset("problems", t, dataset_id="d", manifest={})
+    assert len(man["files"]) == 3 and man["rows"] == 50
+    assert man["fingerprint"] == fingerprint(t, ["problem_id"])
+    monkeypatch.setattr(fpmod, "SLICE_ROWS", 3)
+    assert man["fingerprint"] == fingerprint(st.read("d"), ["problem_id"])
+    assert st.read("d")["problem_id"].to_pylist() == sorted(t["problem_id"].to_pylist())
