@@ -8,7 +8,6 @@ so a killed build restarts where it stopped.
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -16,15 +15,21 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from mathpref.errors import AuditError, StageError
 from mathpref.hashing import content_id, digest
+from mathpref.pipeline.executor import (
+    InputReader,
+    read_shards,
+    release_inputs,
+    release_memory,
+    run_shards,
+)
+from mathpref.pipeline.plan import PlanEntry, why
 from mathpref.pipeline.spec import PipelineSpec
 from mathpref.pipeline.stage import Stage, StageContext, stage_class
 from mathpref.schemas import get_schema
 from mathpref.store import Store
-from mathpref.store.atomic import read_json, write_json_atomic
 from mathpref.store.store import utcnow
 
 
@@ -38,15 +43,6 @@ class StageResult:
     outputs: dict[str, dict[str, Any]]
     entry: dict[str, Any]
     notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class PlanEntry:
-    name: str
-    kind: str
-    action: str  # cached | run
-    reasons: list[str]
-    version_id: str | None
 
 
 class Reporter:
@@ -162,7 +158,7 @@ class Runner:
                 )
             else:
                 plan.append(
-                    PlanEntry(name, kind, "run", _why(ident, last.get(name)), ident["version_id"])
+                    PlanEntry(name, kind, "run", why(ident, last.get(name)), ident["version_id"])
                 )
                 rerun.add(name)
         return plan
@@ -214,8 +210,8 @@ class Runner:
         t0 = time.perf_counter()
         ctx = self._context(name, results, self.store.work_dir(vid))
         try:
-            n_shards = self._run_shards(stage, ctx, vid)
-            _release_inputs(ctx)  # not needed to finalize or write (re-read on demand)
+            n_shards = run_shards(stage, ctx, vid, self.reporter)
+            release_inputs(ctx)  # not needed to finalize or write (re-read on demand)
             if type(stage).finalize is Stage.finalize:
                 tables = None  # identity: each output is read back just before it is written
             else:
@@ -248,7 +244,7 @@ class Runner:
                     "inputs": self._input_ids(name, results),
                 },
             )
-            _release_memory()
+            release_memory()
             outputs[role] = {k: man[k] for k in ("kind", "dataset_id", "fingerprint", "rows")}
         self.store.write_stage_record(
             vid, {**ident, "outputs": outputs, "notes": ctx.notes, "created_at": utcnow()}
@@ -273,7 +269,7 @@ class Runner:
             name=name,
             base_dir=self.spec.base_dir,
             work_dir=work,
-            read_input=_InputReader(self.store, name, paths),
+            read_input=InputReader(self.store, name, paths),
             input_roles=list(ups),
             cache_dir=self.store.root / "cache",
         )
@@ -281,113 +277,9 @@ class Runner:
     def _output(self, tables, stage: Stage, work: Path, n: int, role: str) -> pa.Table:
         kind = stage.outputs[role]
         if tables is None:
-            return self._read_shards(work, role, kind, n)
+            return read_shards(work, role, kind, n)
         table = tables.pop(role, None)
         return get_schema(kind).empty() if table is None else table
 
     def _read_outputs(self, stage: Stage, work: Path, n: int) -> dict[str, pa.Table]:
-        return {
-            role: self._read_shards(work, role, kind, n) for role, kind in stage.outputs.items()
-        }
-
-    @staticmethod
-    def _read_shards(work: Path, role: str, kind: str, n: int) -> pa.Table:
-        parts = [pq.read_table(work / role / f"shard-{i:05d}.parquet") for i in range(n)]
-        return pa.concat_tables(parts) if parts else get_schema(kind).empty()
-
-    def _run_shards(self, stage: Stage, ctx: StageContext, vid: str) -> int:
-        """Run (or resume) the stage's shards; each output shard is a Parquet file in the work
-        dir. Returns the number of shards."""
-        work = ctx.work_dir
-        (work / "done").mkdir(parents=True, exist_ok=True)
-        plan_path = work / "plan.json"
-        if plan_path.is_file():
-            n = read_json(plan_path)["n_shards"]
-        else:
-            n = stage.num_shards(ctx)
-            write_json_atomic(plan_path, {"n_shards": n, "version_id": vid})
-        done = {int(p.name) for p in (work / "done").iterdir() if p.name.isdigit()}
-        self.reporter.stage_start(stage.name, stage.kind, n, len(done))
-        delay = float(os.environ.get("MATHPREF_DEBUG_SHARD_DELAY", "0") or 0)
-        for i in range(n):
-            if i in done:
-                continue
-            tables = stage.run_shard(ctx, i, n)
-            for role, kind in stage.outputs.items():
-                table = tables.get(role)
-                table = get_schema(kind).conform(
-                    get_schema(kind).empty() if table is None else table,
-                    what=f"stage '{stage.name}' shard {i} {role}",
-                )
-                path = work / role / f"shard-{i:05d}.parquet"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_name(path.name + ".tmp")
-                pq.write_table(table, tmp, compression="zstd")
-                os.replace(tmp, path)
-            del tables, table  # not held while the next shard runs or the shards are read back
-            _release_memory()
-            write_json_atomic(work / "done" / str(i), {"shard": i})
-            self.reporter.shard_done(stage.name)
-            if delay:
-                time.sleep(delay)
-        return n
-
-
-class _InputReader:
-    """A stage's input tables, read from the store once and cached for the stage run.
-
-    `reader(role)` is the whole table; `reader(role, columns)` reads only those columns (a
-    cached whole table is used when there is one). `clear()` drops the cache.
-    """
-
-    def __init__(self, store: Store, stage: str, dataset_ids: dict[str, list[str]]):
-        self.store, self.stage, self.dataset_ids = store, stage, dataset_ids
-        self.cache: dict[tuple[str, tuple[str, ...] | None], pa.Table] = {}
-
-    def __call__(self, role: str, columns: list[str] | None = None) -> pa.Table:
-        if role not in self.dataset_ids:
-            raise StageError(f"stage '{self.stage}' has no input '{role}'")
-        cols = tuple(columns) if columns is not None else None
-        if (role, None) in self.cache and cols is not None:
-            return self.cache[(role, None)].select(list(cols))
-        if (role, cols) not in self.cache:
-            tables = [
-                self.store.read(d, columns=list(cols) if cols else None)
-                for d in self.dataset_ids[role]
-            ]
-            self.cache[(role, cols)] = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
-        return self.cache[(role, cols)]
-
-    def clear(self) -> None:
-        self.cache.clear()
-
-
-def _release_inputs(ctx: StageContext) -> None:
-    clear = getattr(ctx.read_input, "clear", None)
-    if clear is not None:
-        clear()
-    _release_memory()
-
-
-def _release_memory() -> None:
-    """Hand memory that Arrow's allocator keeps after tables are freed back to the OS (without
-    this, a stage's peak stays resident for the rest of the build)."""
-    pa.default_memory_pool().release_unused()
-
-
-def _why(ident: dict[str, Any], last: dict[str, Any] | None) -> list[str]:
-    if last is None:
-        return ["not built before in this pipeline"]
-    reasons = []
-    if last.get("code_version") != ident["code_version"]:
-        reasons.append(f"code version {last.get('code_version')} -> {ident['code_version']}")
-    old, new = last.get("config", {}), ident["config"]
-    for key in sorted(set(old) | set(new)):
-        if old.get(key) != new.get(key):
-            reasons.append(f"setting {key}: {old.get(key)!r} -> {new.get(key)!r}")
-    if last.get("parts") != ident["parts"]:
-        reasons.append(f"library versions {last.get('parts')} -> {ident['parts']}")
-    for role in sorted(set(last.get("inputs", {})) | set(ident["inputs"])):
-        if last.get("inputs", {}).get(role) != ident["inputs"].get(role):
-            reasons.append(f"input '{role}' changed")
-    return reasons or ["output missing from the store"]
+        return {role: read_shards(work, role, kind, n) for role, kind in stage.outputs.items()}
