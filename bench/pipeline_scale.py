@@ -212,7 +212,7 @@ def run_pipeline(work: Path, workers: int) -> dict:
 # -- the naive per-problem Python port -------------------------------------------------------
 def naive(work: Path, n_sample: int) -> dict:
     """Per-problem loops: grade and step-check row by row, then scores and pairs with dicts."""
-    from mathpref.stages.importer import trajectory_id
+    from mathpref.ids import trajectory_id
     from mathpref.stages.problems import problem_id
     from mathpref.verify import grade
     from mathpref.verify.steps import check_steps

@@ -14,8 +14,8 @@ from typing import Any
 import pyarrow as pa
 
 from mathpref.errors import StageError
+from mathpref.ids import trajectory_id
 from mathpref.pipeline.stage import Stage, opt, register
-from mathpref.stages.importer import trajectory_id
 from mathpref.stages.journal import Journal
 
 TINY = "tiny"

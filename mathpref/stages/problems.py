@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mathpref.errors import InputError, SpecError
-from mathpref.hashing import content_id
+from mathpref.ids import problem_id
 from mathpref.pipeline.stage import Stage, opt, register
 from mathpref.sources.gold import GOLD_FORMATS, extract_gold
 from mathpref.sources.readers import FORMATS, get_field, read_records
@@ -23,10 +23,6 @@ PRESETS = {
     "qwen-math-samples": ("question", "answer", "solution", "plain"),
     "custom": (None, None, None, "auto"),
 }
-
-
-def problem_id(source: str, question: str) -> str:
-    return content_id("problem", source, question.strip())
 
 
 @dataclass

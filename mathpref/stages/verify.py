@@ -46,7 +46,7 @@ class VerifyStage(Stage):
     def version_parts(self):
         from mathpref.verify import GRADER_VERSION
 
-        parts = {"grader": GRADER_VERSION}
+        parts = {"grader": GRADER_VERSION, "libraries": _checker_libraries()}
         if self.config.step_checks:
             from mathpref.verify.steps import STEP_CHECKER_VERSION
 
@@ -190,3 +190,16 @@ def _full_text(joined: pa.Table) -> pa.ChunkedArray:
     """The whole solution: a continuation's prefix followed by its completion."""
     prefix = pc.fill_null(joined["prefix"], "")
     return pc.binary_join_element_wise(prefix, joined["completion"], "")
+
+
+def _checker_libraries() -> dict[str, str]:
+    """Versions of the libraries that decide symbolic verdicts (math-verify and what it uses)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("math-verify", "latex2sympy2_extended", "sympy", "antlr4-python3-runtime"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "missing"
+    return out

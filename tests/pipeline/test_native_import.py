@@ -7,10 +7,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from mathpref.errors import InputError
+from mathpref.ids import trajectory_id
 from mathpref.pipeline.runner import Runner
 from mathpref.pipeline.spec import load_spec
 from mathpref.schemas import get_schema
-from mathpref.stages.importer import trajectory_id
 from mathpref.stages.problems import problem_id
 from mathpref.store import Store
 
