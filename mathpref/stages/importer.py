@@ -81,6 +81,10 @@ class ImportStage(Stage):
         counters: dict[tuple, int] = defaultdict(int)
         seen: dict[str, int] = {}
         for no, rec in read_records(path, c.format):
+
+            def reject(reason: str, field: str | None = None, no=no, rec=rec) -> None:
+                bad.append(_q(self.name, path, no, field, reason, rec))
+
             try:
                 samples = list(adapter(rec, c))
             except KeyError as exc:
@@ -92,10 +96,10 @@ class ImportStage(Stage):
                         line=no,
                         hint=_hint(c.adapter, field, self.name, rec),
                     ) from None
-                bad.append(_q(self.name, path, no, field, f"field '{field}' missing", rec))
+                reject(f"field '{field}' missing", field)
                 continue
             except InputError as exc:
-                bad.append(_q(self.name, path, no, None, str(exc), rec))
+                reject(str(exc))
                 continue
             keyed: dict[str, str] = {}
             for s in samples:
@@ -104,19 +108,10 @@ class ImportStage(Stage):
                 else:
                     pid = by_question.get((s.question or "").strip())
                 if pid is None:
-                    bad.append(
-                        _q(
-                            self.name,
-                            path,
-                            no,
-                            None,
-                            f"problem not among the problems input (matched by {c.match})",
-                            rec,
-                        )
-                    )
+                    reject(f"problem not among the problems input (matched by {c.match})")
                     continue
                 if not isinstance(s.completion, str):
-                    bad.append(_q(self.name, path, no, None, "completion is not a string", rec))
+                    reject("completion is not a string")
                     continue
                 index = s.sample_index
                 if index is None:
@@ -126,29 +121,11 @@ class ImportStage(Stage):
                 if s.parent_key is not None:
                     parent = keyed.get(s.parent_key)
                     if parent is None:
-                        bad.append(
-                            _q(
-                                self.name,
-                                path,
-                                no,
-                                None,
-                                f"continuation of unknown sample '{s.parent_key}'",
-                                rec,
-                            )
-                        )
+                        reject(f"continuation of unknown sample '{s.parent_key}'")
                         continue
                 tid = trajectory_id(pid, s.arm, index, s.model_id, parent, s.prefix)
                 if tid in seen:
-                    bad.append(
-                        _q(
-                            self.name,
-                            path,
-                            no,
-                            None,
-                            f"duplicate (problem, arm, sample) of line {seen[tid]}",
-                            rec,
-                        )
-                    )
+                    reject(f"duplicate (problem, arm, sample) of line {seen[tid]}")
                     continue
                 seen[tid] = no
                 if s.key is not None:
