@@ -10,7 +10,7 @@ from typing import Any
 
 
 def canonical_json(obj: Any) -> str:
-    """JSON with sorted keys and no whitespace; floats written in a stable form."""
+    """JSON with sorted keys and no whitespace (finite floats use Python's shortest repr)."""
     return json.dumps(_normalise(obj), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -19,10 +19,8 @@ def _normalise(obj: Any) -> Any:
         return {str(k): _normalise(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
         return [_normalise(v) for v in obj]
-    if isinstance(obj, float):
-        if math.isfinite(obj) and obj.is_integer():
-            return int(obj)
-        return repr(obj)
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return repr(obj)  # JSON has no inf/nan; finite floats serialise stably as themselves
     if isinstance(obj, Path):
         return str(obj)
     return obj

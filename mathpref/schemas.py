@@ -35,7 +35,9 @@ def parse_type(text: str) -> pa.DataType:
     try:
         return _SCALARS[text]
     except KeyError:
-        raise SchemaError(f"unknown schema type '{text}'; valid: {sorted(_SCALARS)} or list<T>") from None
+        raise SchemaError(
+            f"unknown schema type '{text}'; valid: {sorted(_SCALARS)} or list<T>"
+        ) from None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,17 @@ from mathpref.generation.requests import (
 )
 
 __all__ = [
-    "PRESETS", "PROBES", "Arm", "Backend", "GenerationRequest", "GenerationResult",
-    "build_continuation_requests", "build_requests", "derive_seed", "get_backend",
-    "get_preset", "make_request_id", "register_backend",
+    "PRESETS",
+    "PROBES",
+    "Arm",
+    "Backend",
+    "GenerationRequest",
+    "GenerationResult",
+    "build_continuation_requests",
+    "build_requests",
+    "derive_seed",
+    "get_backend",
+    "get_preset",
+    "make_request_id",
+    "register_backend",
 ]

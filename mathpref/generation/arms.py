@@ -63,8 +63,9 @@ class Arm:
         if isinstance(self.stop, str) or not isinstance(self.stop, list | tuple):
             raise ValueError(f"{where}: 'stop' must be a list of strings, got {self.stop!r}")
         if not all(isinstance(s, str) and s for s in self.stop):
-            raise ValueError(f"{where}: 'stop' entries must be non-empty strings, "
-                             f"got {self.stop!r}")
+            raise ValueError(
+                f"{where}: 'stop' entries must be non-empty strings, got {self.stop!r}"
+            )
         self.stop = list(self.stop)
         if self.probe is not None and self.probe not in PROBES:
             raise ValueError(
@@ -106,8 +107,11 @@ class Arm:
                 f"{label}: unknown key(s) {unknown}; valid keys are: {', '.join(valid)}"
             )
         missing_value = dataclasses.MISSING
-        required = [f.name for f in dataclasses.fields(cls)
-                    if f.default is missing_value and f.default_factory is missing_value]
+        required = [
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.default is missing_value and f.default_factory is missing_value
+        ]
         missing = [k for k in required if k not in d]
         if missing:
             raise ValueError(f"{label}: missing required key(s) {missing}")

@@ -76,18 +76,39 @@ def _regime_w() -> list[Arm]:
     arms: list[Arm] = []
     for family, system in (("precise", PRECISE_SYSTEM), ("reflective", REFLECTIVE_SYSTEM)):
         for i, temperature in enumerate(REGIME_W_TEMPERATURES):
-            arms.append(Arm(name=f"{family}-t{temperature}", family=family, system_prompt=system,
-                            user_template=USER_TEMPLATE, temperature=temperature, top_p=0.95,
-                            seed=1000 + i, n=4, max_new_tokens=1024))
+            arms.append(
+                Arm(
+                    name=f"{family}-t{temperature}",
+                    family=family,
+                    system_prompt=system,
+                    user_template=USER_TEMPLATE,
+                    temperature=temperature,
+                    top_p=0.95,
+                    seed=1000 + i,
+                    n=4,
+                    max_new_tokens=1024,
+                )
+            )
     probes = (
         ("canonical", CANONICAL_SYSTEM, USER_TEMPLATE),
         ("paraphrase", PARAPHRASE_SYSTEM, PARAPHRASE_USER_TEMPLATE),
         ("counterfactual", COUNTERFACTUAL_SYSTEM, COUNTERFACTUAL_USER_TEMPLATE),
     )
     for probe, system, template in probes:
-        arms.append(Arm(name=f"probe-{probe}", family="probe", system_prompt=system,
-                        user_template=template, temperature=0.3, top_p=0.95, seed=2000, n=2,
-                        max_new_tokens=1024, probe=probe))
+        arms.append(
+            Arm(
+                name=f"probe-{probe}",
+                family="probe",
+                system_prompt=system,
+                user_template=template,
+                temperature=0.3,
+                top_p=0.95,
+                seed=2000,
+                n=2,
+                max_new_tokens=1024,
+                probe=probe,
+            )
+        )
     return arms
 
 
@@ -98,8 +119,17 @@ def _direct_reflective_deliberative() -> list[Arm]:
         ("deliberative", DELIBERATIVE_SYSTEM, 0.7),
     )
     return [
-        Arm(name=family, family=family, system_prompt=system, user_template=USER_TEMPLATE,
-            temperature=temperature, top_p=0.95, seed=3000, n=4, max_new_tokens=1024)
+        Arm(
+            name=family,
+            family=family,
+            system_prompt=system,
+            user_template=USER_TEMPLATE,
+            temperature=temperature,
+            top_p=0.95,
+            seed=3000,
+            n=4,
+            max_new_tokens=1024,
+        )
         for family, system, temperature in specs
     ]
 

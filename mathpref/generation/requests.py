@@ -49,8 +49,13 @@ class GenerationRequest:
 
     def sampling_params(self) -> dict[str, Any]:
         """Every sampling parameter a backend uses for this request."""
-        return {"seed": self.seed, "temperature": self.temperature, "top_p": self.top_p,
-                "max_new_tokens": self.max_new_tokens, "stop": list(self.stop)}
+        return {
+            "seed": self.seed,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "max_new_tokens": self.max_new_tokens,
+            "stop": list(self.stop),
+        }
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -72,31 +77,40 @@ class GenerationResult:
 
     def __post_init__(self) -> None:
         if self.finish_reason not in FINISH_REASONS:
-            raise ValueError(f"finish_reason must be one of {FINISH_REASONS}, "
-                             f"got {self.finish_reason!r}")
+            raise ValueError(
+                f"finish_reason must be one of {FINISH_REASONS}, got {self.finish_reason!r}"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def derive_seed(base_seed: int, problem_id: str, arm: str, sample_index: int,
-                salt: str = "") -> int:
+def derive_seed(
+    base_seed: int, problem_id: str, arm: str, sample_index: int, salt: str = ""
+) -> int:
     """A stable 31-bit seed from the arm's base seed and the request keys (blake2b)."""
     h = digest("seed", int(base_seed), str(problem_id), str(arm), int(sample_index), salt, size=8)
     return int(h, 16) & ((1 << SEED_BITS) - 1)
 
 
-def make_request_id(problem_id: str, arm: str, sample_index: int,
-                    parent_trajectory_id: str | None = None, prefix: str | None = None) -> str:
+def make_request_id(
+    problem_id: str,
+    arm: str,
+    sample_index: int,
+    parent_trajectory_id: str | None = None,
+    prefix: str | None = None,
+) -> str:
     """Content-derived id: hash of problem_id, arm name, sample index (+ parent and prefix)."""
     if prefix is None and parent_trajectory_id is None:
         return content_id("request", str(problem_id), str(arm), int(sample_index))
-    return content_id("continuation", str(problem_id), str(arm), int(sample_index),
-                      parent_trajectory_id, prefix)
+    return content_id(
+        "continuation", str(problem_id), str(arm), int(sample_index), parent_trajectory_id, prefix
+    )
 
 
-def build_requests(problems: Iterable[tuple[str, str]], arms: Sequence[Arm]
-                   ) -> list[GenerationRequest]:
+def build_requests(
+    problems: Iterable[tuple[str, str]], arms: Sequence[Arm]
+) -> list[GenerationRequest]:
     """One request per (problem, arm, sample index in range(arm.n)), problem-major order."""
     arms = list(arms)
     validate_arms(arms)
@@ -109,14 +123,23 @@ def build_requests(problems: Iterable[tuple[str, str]], arms: Sequence[Arm]
         for arm in arms:
             messages = arm.messages(question)
             for k in range(arm.n):
-                out.append(GenerationRequest(
-                    request_id=make_request_id(problem_id, arm.name, k),
-                    problem_id=problem_id, arm=arm.name, sample_index=k,
-                    seed=derive_seed(arm.seed, problem_id, arm.name, k),
-                    messages=messages, temperature=arm.temperature, top_p=arm.top_p,
-                    max_new_tokens=arm.max_new_tokens, stop=tuple(arm.stop),
-                    question=question, arm_family=arm.family, probe=arm.probe,
-                ))
+                out.append(
+                    GenerationRequest(
+                        request_id=make_request_id(problem_id, arm.name, k),
+                        problem_id=problem_id,
+                        arm=arm.name,
+                        sample_index=k,
+                        seed=derive_seed(arm.seed, problem_id, arm.name, k),
+                        messages=messages,
+                        temperature=arm.temperature,
+                        top_p=arm.top_p,
+                        max_new_tokens=arm.max_new_tokens,
+                        stop=tuple(arm.stop),
+                        question=question,
+                        arm_family=arm.family,
+                        probe=arm.probe,
+                    )
+                )
     return out
 
 
@@ -143,23 +166,44 @@ def build_continuation_requests(
         if not isinstance(prefix, str):
             raise ValueError(f"prefix must be a string, got {type(prefix).__name__}")
         # Validate overrides through the Arm checks.
-        eff = arm.replace(**{k: v for k, v in (("temperature", temperature), ("top_p", top_p),
-                                                ("max_new_tokens", max_new_tokens))
-                             if v is not None})
+        eff = arm.replace(
+            **{
+                k: v
+                for k, v in (
+                    ("temperature", temperature),
+                    ("top_p", top_p),
+                    ("max_new_tokens", max_new_tokens),
+                )
+                if v is not None
+            }
+        )
         messages = eff.messages(question)
         salt = digest("continuation", parent, prefix)
         for k in range(n):
             rid = make_request_id(problem_id, eff.name, k, parent, prefix)
             if rid in seen:
-                raise ValueError(f"duplicate continuation item (parent={parent!r}, "
-                                 f"problem_id={problem_id!r}, arm={eff.name!r}, same prefix)")
+                raise ValueError(
+                    f"duplicate continuation item (parent={parent!r}, "
+                    f"problem_id={problem_id!r}, arm={eff.name!r}, same prefix)"
+                )
             seen.add(rid)
-            out.append(GenerationRequest(
-                request_id=rid, problem_id=problem_id, arm=eff.name, sample_index=k,
-                seed=derive_seed(eff.seed, problem_id, eff.name, k, salt=salt),
-                messages=messages, temperature=eff.temperature, top_p=eff.top_p,
-                max_new_tokens=eff.max_new_tokens, stop=tuple(eff.stop),
-                parent_trajectory_id=parent, prefix=prefix, question=question,
-                arm_family=eff.family, probe=eff.probe,
-            ))
+            out.append(
+                GenerationRequest(
+                    request_id=rid,
+                    problem_id=problem_id,
+                    arm=eff.name,
+                    sample_index=k,
+                    seed=derive_seed(eff.seed, problem_id, eff.name, k, salt=salt),
+                    messages=messages,
+                    temperature=eff.temperature,
+                    top_p=eff.top_p,
+                    max_new_tokens=eff.max_new_tokens,
+                    stop=tuple(eff.stop),
+                    parent_trajectory_id=parent,
+                    prefix=prefix,
+                    question=question,
+                    arm_family=eff.family,
+                    probe=eff.probe,
+                )
+            )
     return out

@@ -55,8 +55,11 @@ def tiny_corpus(lines: int = 400, seed: int = 0) -> list[str]:
     for _ in range(lines):
         a, b = rng.sample(_NAMES, 2)
         x, y = rng.randint(2, 99), rng.randint(2, 20)
-        out.append(rng.choice(_TEMPLATES).format(
-            a=a, b=b, item=rng.choice(_ITEMS), x=x, y=y, s=x + y, d=2 * (x + y), p=x * y))
+        out.append(
+            rng.choice(_TEMPLATES).format(
+                a=a, b=b, item=rng.choice(_ITEMS), x=x, y=y, s=x + y, d=2 * (x + y), p=x * y
+            )
+        )
     return out
 
 
@@ -93,21 +96,38 @@ def build_tiny_model(out_dir: str | Path, seed: int = 0) -> Path:
         bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
         bpe.decoder = decoders.ByteLevel()
         trainer = trainers.BpeTrainer(
-            vocab_size=VOCAB_SIZE, special_tokens=[PAD, BOS, EOS, UNK, *ROLE_TOKENS],
-            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+            vocab_size=VOCAB_SIZE,
+            special_tokens=[PAD, BOS, EOS, UNK, *ROLE_TOKENS],
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+            show_progress=False,
+        )
         bpe.train_from_iterator(tiny_corpus(seed=seed), trainer=trainer)
         tokenizer = PreTrainedTokenizerFast(
-            tokenizer_object=bpe, bos_token=BOS, eos_token=EOS, pad_token=PAD, unk_token=UNK,
-            additional_special_tokens=ROLE_TOKENS, padding_side="left",
-            chat_template=CHAT_TEMPLATE, model_max_length=2048)
+            tokenizer_object=bpe,
+            bos_token=BOS,
+            eos_token=EOS,
+            pad_token=PAD,
+            unk_token=UNK,
+            additional_special_tokens=ROLE_TOKENS,
+            padding_side="left",
+            chat_template=CHAT_TEMPLATE,
+            model_max_length=2048,
+        )
         tokenizer.save_pretrained(tmp)
 
         config = LlamaConfig(
-            vocab_size=len(tokenizer), hidden_size=64, num_hidden_layers=2,
-            num_attention_heads=4, num_key_value_heads=4, intermediate_size=128,
-            max_position_embeddings=2048, bos_token_id=tokenizer.bos_token_id,
-            eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
-            tie_word_embeddings=False)
+            vocab_size=len(tokenizer),
+            hidden_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            num_key_value_heads=4,
+            intermediate_size=128,
+            max_position_embeddings=2048,
+            bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.pad_token_id,
+            tie_word_embeddings=False,
+        )
         torch.manual_seed(seed)
         model = LlamaForCausalLM(config)
         model.generation_config.pad_token_id = tokenizer.pad_token_id

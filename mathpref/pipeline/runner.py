@@ -137,15 +137,27 @@ class Runner:
                     {u.split(".")[0] for us in self.spec.stages[name].inputs.values() for u in us}
                     & rerun
                 )
-                plan.append(
-                    PlanEntry(
-                        name,
-                        kind,
-                        "run",
-                        [f"input stage '{u}' is recomputed first" for u in ups],
-                        None,
+                stage = self.stages[name]
+                reasons = [
+                    r
+                    for r in why(
+                        {
+                            "code_version": stage.code_version,
+                            "config": stage.normalised_config(),
+                            "parts": stage.version_parts(),
+                            "inputs": {},
+                        },
+                        last.get(name),
                     )
-                )
+                    if not r.startswith(("input ", "output "))
+                ]
+                if ups:
+                    names = ", ".join(f"'{u}'" for u in ups)
+                    reasons.append(
+                        f"input stage(s) {names} recomputed first (this stage is reused if "
+                        "their rows come out the same)"
+                    )
+                plan.append(PlanEntry(name, kind, "run", reasons, None))
                 rerun.add(name)
                 continue
             rec = self.store.stage_record(ident["version_id"])

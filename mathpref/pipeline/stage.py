@@ -8,6 +8,7 @@ roles and its outputs (role -> dataset kind). The runner does caching, sharding,
 from __future__ import annotations
 
 import dataclasses
+import json
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from mathpref.errors import SpecError
-from mathpref.hashing import file_digest
+from mathpref.hashing import canonical_json, file_digest
 
 REGISTRY: dict[str, type[Stage]] = {}
 
@@ -106,7 +107,7 @@ class Stage:
                     )
                 value = file_digest(path)
             out[f.name] = value
-        return out
+        return json.loads(canonical_json(out))  # plain JSON values: tuples become lists
 
     # -- work ----------------------------------------------------------------------------
     def num_shards(self, ctx: StageContext) -> int:

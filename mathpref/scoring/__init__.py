@@ -16,6 +16,13 @@ from mathpref.scoring.pairs import build_pairs, pair_rules
 from mathpref.scoring.scores import compute_scores
 
 __all__ = [
-    "AuditResult", "PairConfig", "ScoreConfig", "build_pairs", "compute_scores", "pair_rules",
-    "raise_for_audits", "run_analyses", "run_audits",
+    "AuditResult",
+    "PairConfig",
+    "ScoreConfig",
+    "build_pairs",
+    "compute_scores",
+    "pair_rules",
+    "raise_for_audits",
+    "run_analyses",
+    "run_audits",
 ]

@@ -83,8 +83,14 @@ def execute(con, text: str, params: Mapping[str, object] | None = None):
     return con.execute(text, _bind(text, params or {}))
 
 
-def materialize(con, group: str, name: str, params: Mapping[str, object] | None = None,
-                *, table: str | None = None) -> None:
+def materialize(
+    con,
+    group: str,
+    name: str,
+    params: Mapping[str, object] | None = None,
+    *,
+    table: str | None = None,
+) -> None:
     """CREATE OR REPLACE TEMP TABLE _<name> AS <sql/group/name.sql>."""
     text = read_sql(group, name)
     target = table or f"_{name}"

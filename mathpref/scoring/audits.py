@@ -61,8 +61,9 @@ def _run(group: str, source, names: list[str] | None, missing: str):
             con.close()
 
 
-def run_audits(source, *, names: list[str] | None = None,
-               missing: str = "skip") -> list[AuditResult]:
+def run_audits(
+    source, *, names: list[str] | None = None, missing: str = "skip"
+) -> list[AuditResult]:
     """Run every audit (or `names`) against a DuckDB connection or a {kind: Table} mapping.
 
     An audit whose required views are absent is skipped (`skipped` says why, `rows` is empty)
@@ -78,13 +79,19 @@ def raise_for_audits(results: list[AuditResult], *, max_rows: int = 3) -> None:
     """Raise AuditError naming every failed audit with a few of its offending rows."""
     failed = [r for r in results if not r.passed]
     if failed:
-        parts = [f"{r.name}: {r.rows.num_rows} row(s), e.g. {r.rows.slice(0, max_rows).to_pylist()}"
-                 for r in failed]
+        parts = [
+            f"{r.name}: {r.rows.num_rows} row(s), e.g. {r.rows.slice(0, max_rows).to_pylist()}"
+            for r in failed
+        ]
         raise AuditError("audits failed: " + "; ".join(parts))
 
 
-def run_analyses(source, *, names: list[str] | None = None,
-                 missing: str = "skip") -> list[tuple[str, pa.Table]]:
+def run_analyses(
+    source, *, names: list[str] | None = None, missing: str = "skip"
+) -> list[tuple[str, pa.Table]]:
     """Run every analysis (or `names`); analyses whose views are absent are left out."""
-    return [(name, rows) for name, rows, _ in _run("analyses", source, names, missing)
-            if rows is not None]
+    return [
+        (name, rows)
+        for name, rows, _ in _run("analyses", source, names, missing)
+        if rows is not None
+    ]

@@ -26,11 +26,11 @@ def pair_rules(config: PairConfig) -> dict[str, str]:
     c = config
     return {
         "correctness": f"correctness:cap={_cap_text(c.max_pairs_per_problem)},seed={c.seed},"
-                       f"balance={c.balance}",
+        f"balance={c.balance}",
         "coherence": f"coherence:min_margin={c.min_margin:g},ties={c.tie_policy}",
         "step": f"step:cap={_cap_text(c.step_max_per_trajectory)},seed={c.seed}",
         "unpaired": f"unpaired:cap={_cap_text(c.kto_max_per_label)},seed={c.seed},"
-                    f"balance={c.kto_balance}",
+        f"balance={c.kto_balance}",
     }
 
 
@@ -39,12 +39,16 @@ def _materialize(con, name: str, params: dict, enabled: bool) -> None:
         _sql.materialize(con, "pairs", name, params)
     else:  # same columns, no rows: later queries need not know which strategies ran
         text = _sql.read_sql("pairs", name)
-        _sql.execute(con, f"CREATE OR REPLACE TEMP TABLE _{name} AS\n"
-                          f"SELECT * FROM ({text}) WHERE false", params)
+        _sql.execute(
+            con,
+            f"CREATE OR REPLACE TEMP TABLE _{name} AS\nSELECT * FROM ({text}) WHERE false",
+            params,
+        )
 
 
-def _take(narrow: pa.Table, kind: str, texts: dict[str, pa.ChunkedArray],
-          conform: bool = True) -> pa.Table:
+def _take(
+    narrow: pa.Table, kind: str, texts: dict[str, pa.ChunkedArray], conform: bool = True
+) -> pa.Table:
     """Add the text columns, drop the *_row columns, and conform to the schema of `kind`.
 
     With `conform=False` a text column whose source is one Array becomes a dictionary column over
@@ -58,7 +62,8 @@ def _take(narrow: pa.Table, kind: str, texts: dict[str, pa.ChunkedArray],
             idx = narrow[index]
             column = pa.chunked_array(
                 [pa.DictionaryArray.from_arrays(c, source) for c in idx.chunks],
-                pa.dictionary(idx.type, source.type))
+                pa.dictionary(idx.type, source.type),
+            )
         else:
             column = source.take(narrow[index])
         out = out.append_column(name, column)
@@ -69,8 +74,7 @@ def count_by_rule(table: pa.Table) -> dict[str, int]:
     if table.num_rows == 0:
         return {}
     agg = table.group_by("pair_rule").aggregate([("pair_rule", "count")])
-    return dict(zip(agg["pair_rule"].to_pylist(), agg["pair_rule_count"].to_pylist(),
-                    strict=True))
+    return dict(zip(agg["pair_rule"].to_pylist(), agg["pair_rule_count"].to_pylist(), strict=True))
 
 
 def scalar(con, text: str) -> int:
@@ -90,69 +94,129 @@ def select_pairs(con, config: PairConfig) -> tuple[dict[str, pa.Table], dict[str
     taken, except step_pairs which is complete) and the report."""
     rules = pair_rules(config)
     on = set(config.strategies)
-    base = {"seed": int(config.seed), "min_pass_rate": float(config.min_pass_rate),
-            "max_pass_rate": float(config.max_pass_rate),
-            "balance_arm": config.balance == "arm",
-            "prompt_from_question": config.prompt_source == "question",
-            "rule_correctness": rules["correctness"], "rule_coherence": rules["coherence"]}
-    report: dict[str, Any] = {"strategies": list(config.strategies),
-                              "rules": {k: v for k, v in rules.items() if k in on}, "notes": []}
-    orphans = scalar(con, "SELECT count(*) FROM trajectory_scores WHERE problem_id NOT IN "
-                          "(SELECT problem_id FROM problem_scores)")
+    base = {
+        "seed": int(config.seed),
+        "min_pass_rate": float(config.min_pass_rate),
+        "max_pass_rate": float(config.max_pass_rate),
+        "balance_arm": config.balance == "arm",
+        "prompt_from_question": config.prompt_source == "question",
+        "rule_correctness": rules["correctness"],
+        "rule_coherence": rules["coherence"],
+    }
+    report: dict[str, Any] = {
+        "strategies": list(config.strategies),
+        "rules": {k: v for k, v in rules.items() if k in on},
+        "notes": [],
+    }
+    orphans = scalar(
+        con,
+        "SELECT count(*) FROM trajectory_scores WHERE problem_id NOT IN "
+        "(SELECT problem_id FROM problem_scores)",
+    )
     if orphans:
         report["notes"].append(f"{orphans} trajectories have no problem_scores row: left out")
     _sql.materialize(con, "pairs", "candidates", base)
     report["candidates"] = scalar(con, "SELECT count(*) FROM _candidates")
     report["problems_with_candidates"] = scalar(
-        con, "SELECT count(DISTINCT problem_id) FROM _candidates")
+        con, "SELECT count(DISTINCT problem_id) FROM _candidates"
+    )
     report["correctness_candidate_pairs"] = scalar(
-        con, "SELECT sum(nc * ni) FROM (SELECT count(*) FILTER (WHERE status = 'correct') AS nc,"
-             " count(*) FILTER (WHERE status = 'incorrect') AS ni"
-             " FROM _candidates GROUP BY problem_id)")
-    _materialize(con, "correctness", {**base, "cap": config.cap("max_pairs_per_problem")},
-                 "correctness" in on)
-    _materialize(con, "coherence", {**base, "min_margin": float(config.min_margin),
-                                    "ties_by_id": config.tie_policy == "trajectory_id"},
-                 "coherence" in on)
+        con,
+        "SELECT sum(nc * ni) FROM (SELECT count(*) FILTER (WHERE status = 'correct') AS nc,"
+        " count(*) FILTER (WHERE status = 'incorrect') AS ni"
+        " FROM _candidates GROUP BY problem_id)",
+    )
+    _materialize(
+        con,
+        "correctness",
+        {**base, "cap": config.cap("max_pairs_per_problem")},
+        "correctness" in on,
+    )
+    _materialize(
+        con,
+        "coherence",
+        {
+            **base,
+            "min_margin": float(config.min_margin),
+            "ties_by_id": config.tie_policy == "trajectory_id",
+        },
+        "coherence" in on,
+    )
     report["identical_removed"] = {
         rules[name]: scalar(con, f"SELECT count(*) FROM _{name} WHERE identical")
-        for name in ("correctness", "coherence") if name in on}
+        for name in ("correctness", "coherence")
+        if name in on
+    }
     narrow = {"pairs": _sql.query(con, "pairs", "pairs", base)}
     narrow["step_pairs"] = build_step_pairs(
-        con, config, {**base, "rule": rules["step"],
-                      "cap": config.cap("step_max_per_trajectory")}, report)
+        con,
+        config,
+        {**base, "rule": rules["step"], "cap": config.cap("step_max_per_trajectory")},
+        report,
+    )
     if "unpaired" in on:
-        narrow["kto_rows"] = _sql.query(con, "pairs", "kto", {
-            **base, "rule": rules["unpaired"], "cap": config.cap("kto_max_per_label"),
-            "balance_label": config.kto_balance == "label"})
+        narrow["kto_rows"] = _sql.query(
+            con,
+            "pairs",
+            "kto",
+            {
+                **base,
+                "rule": rules["unpaired"],
+                "cap": config.cap("kto_max_per_label"),
+                "balance_label": config.kto_balance == "label",
+            },
+        )
     _drop_temp(con)
     return narrow, report
 
 
-def attach_texts(narrow: dict[str, pa.Table], problems: pa.Table, trajectories: pa.Table,
-                 config: PairConfig, report: dict[str, Any], *,
-                 conform: bool = True) -> dict[str, Any]:
+def attach_texts(
+    narrow: dict[str, pa.Table],
+    problems: pa.Table,
+    trajectories: pa.Table,
+    config: PairConfig,
+    report: dict[str, Any],
+    *,
+    conform: bool = True,
+) -> dict[str, Any]:
     """Take prompt / completion texts by row position and conform every table.
 
     `conform=False` (for writers that conform, e.g. the pipeline runner) leaves the text columns
     as dictionary columns over the source columns (see `_take`); the values are the same."""
     question = config.prompt_source == "question"
     completion = trajectories["completion"]
-    pairs = _take(narrow.pop("pairs"), "pairs", {
-        "prompt": (problems["question"], "problem_row") if question
-        else (trajectories["prompt"], "chosen_row"),
-        "chosen": (completion, "chosen_row"), "rejected": (completion, "rejected_row")},
-        conform)
+    pairs = _take(
+        narrow.pop("pairs"),
+        "pairs",
+        {
+            "prompt": (problems["question"], "problem_row")
+            if question
+            else (trajectories["prompt"], "chosen_row"),
+            "chosen": (completion, "chosen_row"),
+            "rejected": (completion, "rejected_row"),
+        },
+        conform,
+    )
     step_pairs = narrow.pop("step_pairs")
     if "kto_rows" in narrow:
-        kto = _take(narrow.pop("kto_rows"), "kto_rows", {
-            "prompt": (problems["question"], "problem_row") if question
-            else (trajectories["prompt"], "row"),
-            "completion": (completion, "row")}, conform)
+        kto = _take(
+            narrow.pop("kto_rows"),
+            "kto_rows",
+            {
+                "prompt": (problems["question"], "problem_row")
+                if question
+                else (trajectories["prompt"], "row"),
+                "completion": (completion, "row"),
+            },
+            conform,
+        )
     else:
         kto = get_schema("kto_rows").empty()
-    report["counts"] = {"pairs": count_by_rule(pairs), "step_pairs": count_by_rule(step_pairs),
-                        "kto_rows": count_by_rule(kto)}
+    report["counts"] = {
+        "pairs": count_by_rule(pairs),
+        "step_pairs": count_by_rule(step_pairs),
+        "kto_rows": count_by_rule(kto),
+    }
     by_type: dict[str, int] = {}
     for table in (pairs, step_pairs, kto):
         for t, n in zip(*pc.value_counts(table["pair_type"]).flatten(), strict=True):
@@ -161,9 +225,14 @@ def attach_texts(narrow: dict[str, pa.Table], problems: pa.Table, trajectories: 
     return {"pairs": pairs, "step_pairs": step_pairs, "kto_rows": kto, "report": report}
 
 
-def build_pairs(problems: pa.Table, trajectories: pa.Table, verifications: pa.Table,
-                trajectory_scores: pa.Table, problem_scores: pa.Table,
-                config: PairConfig | None = None) -> dict[str, Any]:
+def build_pairs(
+    problems: pa.Table,
+    trajectories: pa.Table,
+    verifications: pa.Table,
+    trajectory_scores: pa.Table,
+    problem_scores: pa.Table,
+    config: PairConfig | None = None,
+) -> dict[str, Any]:
     """Build `pairs`, `step_pairs` and `kto_rows` (schema-conformed tables) plus `report`.
 
     `report` holds the rules, row counts per dataset and pair_rule, counts per pair_type,
@@ -172,11 +241,15 @@ def build_pairs(problems: pa.Table, trajectories: pa.Table, verifications: pa.Ta
     config = config or PairConfig()
     con = _sql.connect()
     try:
-        _sql.register(con, {"problems": problems, "trajectories": trajectories},
-                      row_numbers=True)
-        _sql.register(con, {"verifications": verifications,
-                            "trajectory_scores": trajectory_scores,
-                            "problem_scores": problem_scores})
+        _sql.register(con, {"problems": problems, "trajectories": trajectories}, row_numbers=True)
+        _sql.register(
+            con,
+            {
+                "verifications": verifications,
+                "trajectory_scores": trajectory_scores,
+                "problem_scores": problem_scores,
+            },
+        )
         narrow, report = select_pairs(con, config)
     finally:
         con.close()  # release DuckDB's memory before the text columns are materialised

@@ -9,8 +9,16 @@ from mathpref.scoring import _sql
 from mathpref.scoring.config import ScoreConfig
 
 # Order matters: each file reads the temp tables of the files before it.
-_STEPS = ("traj_base", "value_bits", "answer_keys", "problem_consistency", "path_consistency",
-          "problem_scores", "canonical_overlap", "trajectory_scores")
+_STEPS = (
+    "traj_base",
+    "value_bits",
+    "answer_keys",
+    "problem_consistency",
+    "path_consistency",
+    "problem_scores",
+    "canonical_overlap",
+    "trajectory_scores",
+)
 
 
 def score_params(config: ScoreConfig) -> dict[str, object]:
@@ -18,23 +26,29 @@ def score_params(config: ScoreConfig) -> dict[str, object]:
     c = config
     return {
         "token_factor": float(c.whitespace_token_factor),
-        "w_end": float(c.w_end), "w_path": float(c.w_path), "w_cf": float(c.w_cf),
+        "w_end": float(c.w_end),
+        "w_path": float(c.w_path),
+        "w_cf": float(c.w_cf),
         "band_edges": [float(e) for e in c.difficulty_edges],
         "band_labels": list(c.difficulty_labels),
         "split_salt": str(c.split_salt),
         "test_fraction": float(c.test_fraction),
-        "alpha": float(c.alpha), "beta": float(c.beta), "gamma": float(c.gamma),
+        "alpha": float(c.alpha),
+        "beta": float(c.beta),
+        "gamma": float(c.gamma),
         "bonus": float(c.agreement_bonus),
         "bonus_s_end": float(c.agreement_s_end_threshold),
-        "w_concise": float(c.w_concise), "w_overlap": float(c.w_overlap),
+        "w_concise": float(c.w_concise),
+        "w_overlap": float(c.w_overlap),
         "penalty_per_token": float(c.length_penalty_per_token),
         "free_tokens": int(c.length_penalty_free_tokens),
         "exclude_fallback": bool(c.exclude_fallback_answers),
         "fallback_rules": list(c.fallback_rules) or [""],
         "min_tokens": int(c.min_completion_tokens),
         # 2**62 stands for "no limit" so the parameter keeps an integer type.
-        "max_tokens": int(c.max_completion_tokens if c.max_completion_tokens is not None
-                          else 2**62),
+        "max_tokens": int(
+            c.max_completion_tokens if c.max_completion_tokens is not None else 2**62
+        ),
     }
 
 
@@ -53,8 +67,12 @@ def compute_scores_in(con, config: ScoreConfig) -> dict[str, pa.Table]:
     return out
 
 
-def compute_scores(problems: pa.Table, trajectories: pa.Table, verifications: pa.Table,
-                   config: ScoreConfig | None = None) -> dict[str, pa.Table]:
+def compute_scores(
+    problems: pa.Table,
+    trajectories: pa.Table,
+    verifications: pa.Table,
+    config: ScoreConfig | None = None,
+) -> dict[str, pa.Table]:
     """Score every problem and trajectory.
 
     Returns `{"problem_scores": ..., "trajectory_scores": ...}`, each conforming to its schema.
@@ -62,8 +80,10 @@ def compute_scores(problems: pa.Table, trajectories: pa.Table, verifications: pa
     config = config or ScoreConfig()
     con = _sql.connect()
     try:
-        _sql.register(con, {"problems": problems, "trajectories": trajectories,
-                            "verifications": verifications})
+        _sql.register(
+            con,
+            {"problems": problems, "trajectories": trajectories, "verifications": verifications},
+        )
         return compute_scores_in(con, config)
     finally:
         con.close()

@@ -26,21 +26,50 @@ Reader = Callable[[str, list[str] | None], pa.Table]
 # Columns the score queries (sql/scores) read; None = all (small tables).
 SCORE_COLUMNS: dict[str, list[str] | None] = {
     "problems": None,
-    "trajectories": ["trajectory_id", "problem_id", "arm", "probe", "parent_trajectory_id",
-                     "completion", "completion_tokens", "finish_reason"],
-    "verifications": ["trajectory_id", "problem_id", "status", "answer_key", "extraction_rule",
-                      "intermediate_values"],
+    "trajectories": [
+        "trajectory_id",
+        "problem_id",
+        "arm",
+        "probe",
+        "parent_trajectory_id",
+        "completion",
+        "completion_tokens",
+        "finish_reason",
+    ],
+    "verifications": [
+        "trajectory_id",
+        "problem_id",
+        "status",
+        "answer_key",
+        "extraction_rule",
+        "intermediate_values",
+    ],
 }
 
 # Columns the pair-selection queries (sql/pairs) read. `prompt` is added when the step queries
 # can run (continuations in the input) or the prompt comes from the trajectory.
 PAIR_COLUMNS: dict[str, list[str] | None] = {
     "problems": ["problem_id", "question"],
-    "trajectories": ["trajectory_id", "problem_id", "arm", "probe", "parent_trajectory_id",
-                     "prefix", "completion", "completion_tokens", "finish_reason",
-                     "source_error_step"],
-    "verifications": ["trajectory_id", "problem_id", "status", "answer_key", "extraction_rule",
-                      "first_arith_error_step"],
+    "trajectories": [
+        "trajectory_id",
+        "problem_id",
+        "arm",
+        "probe",
+        "parent_trajectory_id",
+        "prefix",
+        "completion",
+        "completion_tokens",
+        "finish_reason",
+        "source_error_step",
+    ],
+    "verifications": [
+        "trajectory_id",
+        "problem_id",
+        "status",
+        "answer_key",
+        "extraction_rule",
+        "first_arith_error_step",
+    ],
     "trajectory_scores": None,
     "problem_scores": None,
 }
@@ -48,27 +77,29 @@ PAIR_COLUMNS: dict[str, list[str] | None] = {
 
 def compute_scores_staged(read: Reader, config: ScoreConfig | None = None) -> dict[str, pa.Table]:
     """`compute_scores` on the columns the score queries read."""
-    return compute_scores(*(read(k, SCORE_COLUMNS[k]) for k in
-                            ("problems", "trajectories", "verifications")), config)
+    return compute_scores(
+        *(read(k, SCORE_COLUMNS[k]) for k in ("problems", "trajectories", "verifications")), config
+    )
 
 
-def build_pairs_staged(read: Reader, release: Callable[[], None],
-                       config: PairConfig | None = None) -> dict[str, Any]:
+def build_pairs_staged(
+    read: Reader, release: Callable[[], None], config: PairConfig | None = None
+) -> dict[str, Any]:
     """`build_pairs` on narrow inputs; the inputs are released before the texts are taken."""
     config = config or PairConfig()
     tables = {k: read(k, cols) for k, cols in PAIR_COLUMNS.items()}
     traj = tables["trajectories"]
     if config.prompt_source == "trajectory" or (
-            "step" in config.strategies and pc.any(pc.is_valid(
-                traj["parent_trajectory_id"])).as_py()):
+        "step" in config.strategies and pc.any(pc.is_valid(traj["parent_trajectory_id"])).as_py()
+    ):
         traj = traj.append_column("prompt", read("trajectories", ["prompt"])["prompt"])
         tables["trajectories"] = traj
     con = _sql.connect()
     try:
-        _sql.register(con, {k: tables[k] for k in ("problems", "trajectories")},
-                      row_numbers=True)
-        _sql.register(con, {k: tables[k] for k in ("verifications", "trajectory_scores",
-                                                   "problem_scores")})
+        _sql.register(con, {k: tables[k] for k in ("problems", "trajectories")}, row_numbers=True)
+        _sql.register(
+            con, {k: tables[k] for k in ("verifications", "trajectory_scores", "problem_scores")}
+        )
         narrow, report = select_pairs(con, config)
     finally:
         con.close()

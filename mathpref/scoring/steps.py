@@ -52,19 +52,30 @@ def normalize(text: str) -> str:
     return " ".join(text.split())
 
 
-MATCHED_SCHEMA = pa.schema([
-    ("problem_id", pa.string()), ("split", pa.string()),
-    ("rejected_trajectory_id", pa.string()), ("rejected_prompt", pa.string()),
-    ("error_step", pa.int32()), ("chosen_trajectory_id", pa.string()),
-    ("chosen_reward", pa.float64()), ("initial_reason_steps", pa.string()),
-    ("chosen", pa.string()), ("rejected", pa.string()), ("full_chosen", pa.string()),
-    ("full_rejected", pa.string()), ("identical", pa.bool_()),
-])
+MATCHED_SCHEMA = pa.schema(
+    [
+        ("problem_id", pa.string()),
+        ("split", pa.string()),
+        ("rejected_trajectory_id", pa.string()),
+        ("rejected_prompt", pa.string()),
+        ("error_step", pa.int32()),
+        ("chosen_trajectory_id", pa.string()),
+        ("chosen_reward", pa.float64()),
+        ("initial_reason_steps", pa.string()),
+        ("chosen", pa.string()),
+        ("rejected", pa.string()),
+        ("full_chosen", pa.string()),
+        ("full_rejected", pa.string()),
+        ("identical", pa.bool_()),
+    ]
+)
 
 
-def match_continuations(candidates: pa.Table, separator: str | None = None,
-                        splitter: Callable[[str], list[str]] | None = None,
-                        ) -> tuple[pa.Table, Counter]:
+def match_continuations(
+    candidates: pa.Table,
+    separator: str | None = None,
+    splitter: Callable[[str], list[str]] | None = None,
+) -> tuple[pa.Table, Counter]:
     """Build Step-DPO rows from `step_candidates.sql` output.
 
     For a rejected trajectory with first_arith_error_step k and steps s: prefix = s[:k]; a
@@ -95,24 +106,34 @@ def match_continuations(candidates: pa.Table, separator: str | None = None,
             continue
         initial = sep.join(steps[:k]) + sep if k else ""
         chosen, rejected = chosen_steps[0], steps[k]
-        rows.append({
-            "problem_id": c["problem_id"], "split": c["split"],
-            "rejected_trajectory_id": rid, "rejected_prompt": c["rejected_prompt"],
-            "error_step": k, "chosen_trajectory_id": c["chosen_trajectory_id"],
-            "chosen_reward": c["chosen_reward"], "initial_reason_steps": initial,
-            "chosen": chosen, "rejected": rejected,
-            "full_chosen": initial + c["chosen_completion"].lstrip(),
-            "full_rejected": initial + sep.join(steps[k:]),
-            "identical": normalize(chosen) == normalize(rejected),
-        })
+        rows.append(
+            {
+                "problem_id": c["problem_id"],
+                "split": c["split"],
+                "rejected_trajectory_id": rid,
+                "rejected_prompt": c["rejected_prompt"],
+                "error_step": k,
+                "chosen_trajectory_id": c["chosen_trajectory_id"],
+                "chosen_reward": c["chosen_reward"],
+                "initial_reason_steps": initial,
+                "chosen": chosen,
+                "rejected": rejected,
+                "full_chosen": initial + c["chosen_completion"].lstrip(),
+                "full_rejected": initial + sep.join(steps[k:]),
+                "identical": normalize(chosen) == normalize(rejected),
+            }
+        )
     return pa.Table.from_pylist(rows, schema=MATCHED_SCHEMA), dropped
 
 
 def build_step_pairs(con, config, params: dict[str, Any], report: dict[str, Any]) -> pa.Table:
     """The `step_pairs` table (empty, with a note in `report`, when nothing can be built)."""
     schema = get_schema("step_pairs")
-    n_cont = int(con.sql("SELECT count(*) FROM trajectories "
-                         "WHERE parent_trajectory_id IS NOT NULL").fetchall()[0][0])
+    n_cont = int(
+        con.sql(
+            "SELECT count(*) FROM trajectories WHERE parent_trajectory_id IS NOT NULL"
+        ).fetchall()[0][0]
+    )
     step: dict[str, Any] = {"continuations_in_input": n_cont, "candidates": 0, "dropped": {}}
     report["step"] = step
     if "step" not in config.strategies:
@@ -129,6 +150,8 @@ def build_step_pairs(con, config, params: dict[str, Any], report: dict[str, Any]
     con.register("_step_matched", matched)
     table = schema.conform(_sql.query(con, "pairs", "step_pairs", params))
     if table.num_rows == 0:
-        report["notes"].append("step-level: continuations exist but none is an eligible, "
-                               "verified-correct continuation of a matching error prefix")
+        report["notes"].append(
+            "step-level: continuations exist but none is an eligible, "
+            "verified-correct continuation of a matching error prefix"
+        )
     return table

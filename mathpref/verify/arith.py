@@ -157,10 +157,17 @@ class _Parser:
             if pct:
                 return value / 100
             toks, i = self.toks, self.i
-            if (not self.in_exp and i + 1 < len(toks) and toks[i].text == "/"
-                    and not toks[i].ws and toks[i + 1].kind == "NUM" and not toks[i + 1].ws
-                    and "." not in t.text and toks[i + 1].text.isdigit()
-                    and (i + 2 >= len(toks) or toks[i + 2].text != "^")):
+            if (
+                not self.in_exp
+                and i + 1 < len(toks)
+                and toks[i].text == "/"
+                and not toks[i].ws
+                and toks[i + 1].kind == "NUM"
+                and not toks[i + 1].ws
+                and "." not in t.text
+                and toks[i + 1].text.isdigit()
+                and (i + 2 >= len(toks) or toks[i + 2].text != "^")
+            ):
                 # a tight fraction "1/3" is one number: "25 / 1/3" = 25 / (1/3)
                 self.i += 2
                 den = num_value(toks[i + 1].text)[0]
@@ -233,8 +240,11 @@ def matches(exact: Fraction, stated: Fraction, decimals: int, approx: bool = Fal
     diff = abs(exact - stated)
     if diff == 0 or diff * 10**9 <= abs(exact):
         return True
-    if decimals and diff * 10**decimals < 1 and (diff * 2 * 10**decimals <= 1 or
-                                                 abs(stated) < abs(exact)):
+    if (
+        decimals
+        and diff * 10**decimals < 1
+        and (diff * 2 * 10**decimals <= 1 or abs(stated) < abs(exact))
+    ):
         return True
     if approx:
         if diff * 100 <= abs(exact):

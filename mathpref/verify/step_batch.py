@@ -9,14 +9,16 @@ import pyarrow as pa
 
 from mathpref.verify.steps import check_steps
 
-STEP_CHECK_SCHEMA = pa.schema([
-    ("step_statuses", pa.list_(pa.string())),
-    ("first_arith_error_step", pa.int32()),
-    ("n_steps", pa.int32()),
-    ("n_claims", pa.int32()),
-    ("n_failed_claims", pa.int32()),
-    ("intermediate_values", pa.list_(pa.string())),
-])
+STEP_CHECK_SCHEMA = pa.schema(
+    [
+        ("step_statuses", pa.list_(pa.string())),
+        ("first_arith_error_step", pa.int32()),
+        ("n_steps", pa.int32()),
+        ("n_claims", pa.int32()),
+        ("n_failed_claims", pa.int32()),
+        ("intermediate_values", pa.list_(pa.string())),
+    ]
+)
 _CHUNK = 20_000
 
 
@@ -40,7 +42,7 @@ def check_steps_batch(solutions: Sequence[str], workers: int = 1) -> pa.Table:
     """
     sols = list(solutions)
     if workers > 1 and len(sols) > _CHUNK:
-        chunks = [sols[i:i + _CHUNK] for i in range(0, len(sols), _CHUNK)]
+        chunks = [sols[i : i + _CHUNK] for i in range(0, len(sols), _CHUNK)]
         with ProcessPoolExecutor(max_workers=workers) as pool:
             parts = list(pool.map(_columns, chunks))
         cols = tuple([x for part in parts for x in part[k]] for k in range(6))

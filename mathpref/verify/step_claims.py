@@ -53,9 +53,12 @@ _MAYBE_CLAIM = re.compile(r"[=≈~]|\\approx|\\sim")
 _MATH_KINDS = frozenset(("NUM", "OP", "LP", "RP", "EQ", "APX"))
 _CONNECTIVES = frozenset(
     "of by times plus minus over per than twice half double triple thrice divided multiplied "
-    "into x sqrt root log ln sin cos tan exp".split())
-_UNARY_OK = frozenset("is be was are were equals gives get gets becomes at to from so then "
-                      "or total answer result".split())
+    "into x sqrt root log ln sin cos tan exp".split()
+)
+_UNARY_OK = frozenset(
+    "is be was are were equals gives get gets becomes at to from so then "
+    "or total answer result".split()
+)
 _PREV_OK = frozenset(",.:;?!([\"'\x00“”‘’#&")
 _FLOOR_WORDS = frozenset("full whole complete remainder r rem remaining".split())
 
@@ -69,8 +72,13 @@ def _value(toks: list[Tok]) -> Fraction | None:
 
 def _lhs_ok(toks: list[Tok], start: int, end: int) -> bool:
     seg = toks[start:end]
-    if not seg or has_gap(seg) or not any(
-            t.kind == "OP" and k and seg[k - 1].kind in OPERAND_END for k, t in enumerate(seg)):
+    if (
+        not seg
+        or has_gap(seg)
+        or not any(
+            t.kind == "OP" and k and seg[k - 1].kind in OPERAND_END for k, t in enumerate(seg)
+        )
+    ):
         return False
     first = seg[0]
     if first.kind == "OP" and first.text == "-" and len(seg) > 1 and seg[1].ws:
@@ -90,9 +98,18 @@ def _lhs_ok(toks: list[Tok], start: int, end: int) -> bool:
             return False  # 6:00+48, 16,0000/10
     elif not first.ws:
         return False  # f(2), x2, \sqrt(4)
-    elif len(prev.text) == 1 or prev.text.lower() in _CONNECTIVES or (
-            prev.text == "and" and before is not None and before.kind == "NUM"
-            and len(seg) > 1 and seg[1].text == "/" and not seg[1].ws):
+    elif (
+        len(prev.text) == 1
+        or prev.text.lower() in _CONNECTIVES
+        or (
+            prev.text == "and"
+            and before is not None
+            and before.kind == "NUM"
+            and len(seg) > 1
+            and seg[1].text == "/"
+            and not seg[1].ws
+        )
+    ):
         return False  # "half of 2 * 10", "12 x 1 and 1/4"
     if first.kind == "OP":  # a leading minus is unary only after punctuation or a verb
         return prev.kind == "OTHER" or prev.text.lower() in _UNARY_OK
@@ -135,8 +152,13 @@ def _mixed(whole: Tok, rest: list[Tok]) -> Fraction | None:
         num, den = int(rest[0].text), int(rest[2].text)
         if 0 < num < den and (len(rest) == 3 or rest[3].kind not in ("OP", "NUM")):
             return num_value(whole.text)[0] + Fraction(num, den)
-    if rest and _int_tok(rest[0]) and len(rest[0].text) == 3 and len(whole.text) <= 3 and (
-            len(rest) == 1 or rest[1].kind != "OP"):
+    if (
+        rest
+        and _int_tok(rest[0])
+        and len(rest[0].text) == 3
+        and len(whole.text) <= 3
+        and (len(rest) == 1 or rest[1].kind != "OP")
+    ):
         return Fraction(int(whole.text + rest[0].text))
     return None
 
@@ -144,7 +166,7 @@ def _mixed(whole: Tok, rest: list[Tok]) -> Fraction | None:
 def _last_side(toks: list[Tok], lo: int, end: int) -> tuple[list[Tok], Fraction, int, bool] | None:
     """The final side of a chain as (tokens, value, decimals, is_literal), or None to skip."""
     seg = _cut_unbalanced(toks[lo:end])
-    after = toks[lo + len(seg):]
+    after = toks[lo + len(seg) :]
     for k in range(1, len(seg)):
         if seg[k].ws and seg[k].kind in OPERAND_START and seg[k - 1].kind in OPERAND_END:
             seg, after = seg[:k], seg[k:]
@@ -157,8 +179,12 @@ def _last_side(toks: list[Tok], lo: int, end: int) -> tuple[list[Tok], Fraction,
     if not seg or seg[-1].kind in ("OP", "LP"):
         return None  # "= 24/Y", "= 16 + x"
     nxt = after[0] if after else None
-    if nxt is not None and not nxt.ws and nxt.kind in ("WORD", "OTHER") and nxt.text not in (
-            ".", ",", ";", ":", "!", "?", ")", "]"):
+    if (
+        nxt is not None
+        and not nxt.ws
+        and nxt.kind in ("WORD", "OTHER")
+        and nxt.text not in (".", ",", ";", ":", "!", "?", ")", "]")
+    ):
         return None  # "= 5A", "= 3ab", "= 0.0011_2"
     if nxt is not None and nxt.text == "@":
         return None  # "= \frac12 \pi"
@@ -213,8 +239,9 @@ def _check_chain(toks: list[Tok], start: int, eqs: list[int], end: int) -> list[
                 val, ok = val / 100, True
             nxt = toks[hi] if hi < len(toks) else None
             word = nxt.text.lower() if nxt is not None and nxt.kind == "WORD" else ""
-            floor = any(t.kind == "WORD" and t.text.lower() in _FLOOR_WORDS
-                        for t in toks[hi:hi + 4])
+            floor = any(
+                t.kind == "WORD" and t.text.lower() in _FLOOR_WORDS for t in toks[hi : hi + 4]
+            )
             if not ok and word in ("cents", "cent"):
                 ok = matches(ref * 100, val, dec, approx)
             if not ok and "%" in ref_text:  # "1.2 x 100% = 120": a sloppy percent sign
@@ -269,7 +296,7 @@ def claims_in_step(step: str) -> list[Claim]:
     claims: list[Claim] = []
     pos = 0
     for m in ANNOT_RE.finditer(step):
-        piece = step[pos:m.start()]
+        piece = step[pos : m.start()]
         if _MAYBE_CLAIM.search(piece):
             claims.extend(claims_in_text(piece, skip_tail=m.group(1) is not None))
         claims.extend(claims_in_text(m.group(2)))

@@ -26,8 +26,13 @@ _LATEX_SUBS = [
     (re.compile(r"\\\\"), " ; "),
     (re.compile(r"\\[()\[\]]"), " ; "),
     (re.compile(r"\\([%$])"), r"\1"),
-    (re.compile(r"\\(?:n?eq|ne|[lg]eq?|[lg]t|quad|qquad|implies|Rightarrow|to|iff|equiv|"
-                r"pmod|mod|bmod|boxed|begin|end|hline)(?![A-Za-z])"), " ; "),
+    (
+        re.compile(
+            r"\\(?:n?eq|ne|[lg]eq?|[lg]t|quad|qquad|implies|Rightarrow|to|iff|equiv|"
+            r"pmod|mod|bmod|boxed|begin|end|hline)(?![A-Za-z])"
+        ),
+        " ; ",
+    ),
     (re.compile(r"\\[A-Za-z]+"), " @ "),  # \pi, \sqrt, \binom ...: not pure arithmetic
 ]
 _DOLLAR_RE = re.compile(r"\$(?![\d.]|-\d)")
@@ -35,11 +40,38 @@ _BOLD_RE = re.compile(r"(?<![\d)\s])\*\*|\*\*(?![\d(\s])")
 _APPROX_WORDS = re.compile(
     r"=\s*\$?\s*(?:approximately|approx\.?|about|around|roughly|nearly|~)(?=\s*[$\d.(-])", re.I
 )
-_VULGAR = {"½": "1/2", "⅓": "1/3", "⅔": "2/3", "¼": "1/4", "¾": "3/4", "⅕": "1/5",
-           "⅛": "1/8", "⅜": "3/8", "⅝": "5/8", "⅞": "7/8", "⅙": "1/6", "⅚": "5/6"}
+_VULGAR = {
+    "½": "1/2",
+    "⅓": "1/3",
+    "⅔": "2/3",
+    "¼": "1/4",
+    "¾": "3/4",
+    "⅕": "1/5",
+    "⅛": "1/8",
+    "⅜": "3/8",
+    "⅝": "5/8",
+    "⅞": "7/8",
+    "⅙": "1/6",
+    "⅚": "5/6",
+}
 _VULGAR_RE = re.compile(r"(\d+)?\s*([" + "".join(_VULGAR) + "])")
-_UNI = str.maketrans({"×": "*", "·": "*", "⋅": "*", "∗": "*", "÷": "/", "−": "-", "–": "-",
-                      "{": "(", "}": ")", "$": " ", "°": " ", "\u2009": "", "\u202f": ""})
+_UNI = str.maketrans(
+    {
+        "×": "*",
+        "·": "*",
+        "⋅": "*",
+        "∗": "*",
+        "÷": "/",
+        "−": "-",
+        "–": "-",
+        "{": "(",
+        "}": ")",
+        "$": " ",
+        "°": " ",
+        "\u2009": "",
+        "\u202f": "",
+    }
+)
 
 
 def _vulgar(m: re.Match[str]) -> str:
@@ -81,8 +113,9 @@ def mark_ops(toks: list[Tok]) -> list[Tok]:
         if t.kind != "WORD" or toks[i - 1].kind not in OPERAND_END:
             continue
         word = t.text.lower()
-        if toks[i + 1].kind in OPERAND_START and (word in ("x", "times") or (
-                word == "of" and toks[i - 1].text.endswith("%"))):
+        if toks[i + 1].kind in OPERAND_START and (
+            word in ("x", "times") or (word == "of" and toks[i - 1].text.endswith("%"))
+        ):
             if out is toks:
                 out = list(toks)
             out[i] = Tok("OP", "*", t.ws)
@@ -91,8 +124,10 @@ def mark_ops(toks: list[Tok]) -> list[Tok]:
 
 def has_gap(toks: list[Tok]) -> bool:
     """Two operands side by side with a space (``2 3/4``, ``3 (4+5)``): ambiguous."""
-    return any(a.kind in OPERAND_END and b.kind in OPERAND_START and b.ws
-               for a, b in zip(toks, toks[1:], strict=False))
+    return any(
+        a.kind in OPERAND_END and b.kind in OPERAND_START and b.ws
+        for a, b in zip(toks, toks[1:], strict=False)
+    )
 
 
 def tok_text(toks: list[Tok]) -> str:

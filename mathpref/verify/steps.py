@@ -88,8 +88,9 @@ def canonical(value: Fraction) -> str:
 def _stated_values(claims: list[Claim]) -> list[str]:
     # A correct (possibly rounded) statement establishes the exact value; a wrong
     # one establishes what was written, since later steps build on that.
-    return [canonical(c.exact if c.ok else c.stated_value)
-            for c in claims if c.stated_value is not None]
+    return [
+        canonical(c.exact if c.ok else c.stated_value) for c in claims if c.stated_value is not None
+    ]
 
 
 def check_step(index: int, text: str) -> tuple[StepCheck, list[Claim]]:

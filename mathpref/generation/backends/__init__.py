@@ -9,5 +9,11 @@ from mathpref.generation.backends.base import (
     render_plain,
 )
 
-__all__ = ["Backend", "backend_names", "get_backend", "register_backend", "render_messages",
-           "render_plain"]
+__all__ = [
+    "Backend",
+    "backend_names",
+    "get_backend",
+    "register_backend",
+    "render_messages",
+    "render_plain",
+]

@@ -43,8 +43,9 @@ def render_plain(messages: Sequence[tuple[str, str]], prefix: str | None = None)
     return "".join(parts) + PLAIN_ROLE_HEADERS["assistant"] + "\n" + (prefix or "")
 
 
-def render_messages(tokenizer: Any, messages: Sequence[tuple[str, str]],
-                    prefix: str | None = None) -> str:
+def render_messages(
+    tokenizer: Any, messages: Sequence[tuple[str, str]], prefix: str | None = None
+) -> str:
     """Rendered prompt text: chat template when the tokenizer has one, else the plain format."""
     if not has_chat_template(tokenizer):
         return render_plain(messages, prefix)

@@ -66,12 +66,23 @@ def parse_retry_after(value: str | None) -> float | None:
 class OpenAIBackend(Backend):
     name = "openai"
 
-    def __init__(self, model: str, base_url: str = "http://127.0.0.1:8000/v1", *,
-                 revision: str | None = None, api_key_env: str | None = None,
-                 max_concurrency: int = 8, max_retries: int = 5, timeout_s: float = 120.0,
-                 backoff_base_s: float = 1.0, backoff_max_s: float = 60.0,
-                 max_retry_after_s: float = 300.0, tokenizer: Any = None,
-                 extra_body: dict[str, Any] | None = None, on_exhausted: str = "error_result"):
+    def __init__(
+        self,
+        model: str,
+        base_url: str = "http://127.0.0.1:8000/v1",
+        *,
+        revision: str | None = None,
+        api_key_env: str | None = None,
+        max_concurrency: int = 8,
+        max_retries: int = 5,
+        timeout_s: float = 120.0,
+        backoff_base_s: float = 1.0,
+        backoff_max_s: float = 60.0,
+        max_retry_after_s: float = 300.0,
+        tokenizer: Any = None,
+        extra_body: dict[str, Any] | None = None,
+        on_exhausted: str = "error_result",
+    ):
         if max_concurrency < 1 or max_retries < 0:
             raise ValueError("max_concurrency must be >= 1 and max_retries >= 0")
         if on_exhausted not in ("error_result", "raise"):
@@ -98,9 +109,14 @@ class OpenAIBackend(Backend):
 
     def payload(self, request: GenerationRequest) -> tuple[str, dict[str, Any]]:
         """(endpoint path, JSON body) for a request."""
-        body: dict[str, Any] = {"model": self.model_id, "temperature": request.temperature,
-                                "top_p": request.top_p, "max_tokens": request.max_new_tokens,
-                                "seed": request.seed, "n": 1}
+        body: dict[str, Any] = {
+            "model": self.model_id,
+            "temperature": request.temperature,
+            "top_p": request.top_p,
+            "max_tokens": request.max_new_tokens,
+            "seed": request.seed,
+            "n": 1,
+        }
         if request.stop:
             body["stop"] = list(request.stop)
         body.update(self.extra_body)
@@ -111,8 +127,10 @@ class OpenAIBackend(Backend):
 
     def generate(self, requests: Sequence[GenerationRequest]) -> Iterator[GenerationResult]:
         if self.tokenizer is None and any(r.is_continuation for r in requests):
-            raise BackendError("continuation requests need the openai backend's `tokenizer` "
-                               "(path or name) to render the prompt with the chat template")
+            raise BackendError(
+                "continuation requests need the openai backend's `tokenizer` "
+                "(path or name) to render the prompt with the chat template"
+            )
         stop = threading.Event()
         pool = cf.ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="openai")
         pending: set[cf.Future[GenerationResult]] = set()
@@ -150,15 +168,21 @@ class OpenAIBackend(Backend):
                 self._sleep(self._delay(attempt, exc.retry_after))
         if self.on_exhausted == "raise":
             raise BackendError(f"request {req.request_id} failed after retries: {last}")
-        return GenerationResult(request_id=req.request_id, completion="", prompt_tokens=None,
-                                completion_tokens=None, finish_reason="error",
-                                latency_s=time.perf_counter() - t0, rendered_prompt=rendered,
-                                error=last)
+        return GenerationResult(
+            request_id=req.request_id,
+            completion="",
+            prompt_tokens=None,
+            completion_tokens=None,
+            finish_reason="error",
+            latency_s=time.perf_counter() - t0,
+            rendered_prompt=rendered,
+            error=last,
+        )
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return min(retry_after, self.max_retry_after_s)
-        delay = min(self.backoff_max_s, self.backoff_base_s * 2 ** attempt)
+        delay = min(self.backoff_max_s, self.backoff_base_s * 2**attempt)
         return delay * (0.5 + 0.5 * self._rng.random())
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -166,16 +190,19 @@ class OpenAIBackend(Backend):
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
-        request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers,
-                                         method="POST")
+        request = urllib.request.Request(
+            url, data=json.dumps(body).encode(), headers=headers, method="POST"
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout_s) as resp:
                 raw = resp.read()
         except urllib.error.HTTPError as exc:
             text = exc.read().decode("utf-8", "replace") if exc.fp else ""
             if exc.code in (408, 429) or exc.code >= 500:
-                raise _Retryable(f"HTTP {exc.code}: {text[:200]}",
-                                 parse_retry_after(exc.headers.get("Retry-After"))) from None
+                raise _Retryable(
+                    f"HTTP {exc.code}: {text[:200]}",
+                    parse_retry_after(exc.headers.get("Retry-After")),
+                ) from None
             raise OpenAIHTTPError(exc.code, text, url) from None
         except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
             raise _Retryable(f"{type(exc).__name__}: {exc}") from None
@@ -187,8 +214,9 @@ class OpenAIBackend(Backend):
             raise _Retryable("malformed response: not a JSON object")
         return data
 
-    def _parse(self, req: GenerationRequest, data: dict[str, Any], path: str, rendered: str,
-               latency: float) -> GenerationResult:
+    def _parse(
+        self, req: GenerationRequest, data: dict[str, Any], path: str, rendered: str, latency: float
+    ) -> GenerationResult:
         try:
             choice = data["choices"][0]
             if path == "/completions":
@@ -201,8 +229,11 @@ class OpenAIBackend(Backend):
             raise _Retryable(f"malformed response ({exc!r}): {str(data)[:200]}") from None
         usage = data.get("usage") or {}
         return GenerationResult(
-            request_id=req.request_id, completion=text,
+            request_id=req.request_id,
+            completion=text,
             prompt_tokens=usage.get("prompt_tokens"),
             completion_tokens=usage.get("completion_tokens"),
             finish_reason="length" if choice.get("finish_reason") == "length" else "stop",
-            latency_s=latency, rendered_prompt=rendered)
+            latency_s=latency,
+            rendered_prompt=rendered,
+        )

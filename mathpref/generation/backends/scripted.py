@@ -34,8 +34,18 @@ from mathpref.errors import BackendError
 from mathpref.generation.backends.base import Backend, truncate_at_stop
 from mathpref.generation.requests import FINISH_REASONS, GenerationRequest, GenerationResult
 
-_KNOWN = {"problem_id", "question", "parent_trajectory_id", "arm", "sample_index", "prefix",
-          "completion", "finish_reason", "prompt_tokens", "completion_tokens"}
+_KNOWN = {
+    "problem_id",
+    "question",
+    "parent_trajectory_id",
+    "arm",
+    "sample_index",
+    "prefix",
+    "completion",
+    "finish_reason",
+    "prompt_tokens",
+    "completion_tokens",
+}
 
 Key = tuple[str, str, str | None, str | None, int | None]
 
@@ -47,8 +57,15 @@ def _norm(question: str) -> str:
 class ScriptedBackend(Backend):
     name = "scripted"
 
-    def __init__(self, path: str | Path | None = None, *, records: list[dict] | None = None,
-                 model: str = "scripted", revision: str | None = None, tokenizer: Any = None):
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        records: list[dict] | None = None,
+        model: str = "scripted",
+        revision: str | None = None,
+        tokenizer: Any = None,
+    ):
         if (path is None) == (records is None):
             raise ValueError("give exactly one of `path` (a JSONL file) or `records`")
         self.model_id, self.model_revision = model, revision
@@ -95,8 +112,9 @@ class ScriptedBackend(Backend):
                 ident = _norm(rec[kind]) if kind == "question" else str(rec[kind])
                 break
         else:
-            raise BackendError(f"{where}: one of 'problem_id', 'question' or "
-                               "'parent_trajectory_id' is required")
+            raise BackendError(
+                f"{where}: one of 'problem_id', 'question' or 'parent_trajectory_id' is required"
+            )
         if kind == "parent_trajectory_id" and rec.get("prefix") is None:
             raise BackendError(f"{where}: a 'parent_trajectory_id' line needs 'prefix'")
         k = rec.get("sample_index")
@@ -115,13 +133,16 @@ class ScriptedBackend(Backend):
                     hit = self.index.get((kind, ident, arm, req.prefix, k))
                     if hit is not None:
                         return hit[1]
-        what = (f"problem_id={req.problem_id!r} arm={req.arm!r} "
-                f"sample_index={req.sample_index}")
+        what = f"problem_id={req.problem_id!r} arm={req.arm!r} sample_index={req.sample_index}"
         if req.is_continuation:
-            what = (f"parent_trajectory_id={req.parent_trajectory_id!r} {what} "
-                    f"prefix={req.prefix[:60]!r}")
-        raise BackendError(f"scripted backend: no completion for {what} "
-                           f"(question {req.question[:60]!r}) in {self.source}")
+            what = (
+                f"parent_trajectory_id={req.parent_trajectory_id!r} {what} "
+                f"prefix={req.prefix[:60]!r}"
+            )
+        raise BackendError(
+            f"scripted backend: no completion for {what} "
+            f"(question {req.question[:60]!r}) in {self.source}"
+        )
 
     def generate(self, requests: Sequence[GenerationRequest]) -> Iterator[GenerationResult]:
         for req in requests:
@@ -129,8 +150,13 @@ class ScriptedBackend(Backend):
             text, hit = truncate_at_stop(rec["completion"], req.stop)
             reason = "stop" if hit else rec.get("finish_reason", "stop")
             yield GenerationResult(
-                request_id=req.request_id, completion=text,
-                prompt_tokens=rec.get("prompt_tokens",
-                                      sum(len(c.split()) for _, c in req.messages)),
+                request_id=req.request_id,
+                completion=text,
+                prompt_tokens=rec.get(
+                    "prompt_tokens", sum(len(c.split()) for _, c in req.messages)
+                ),
                 completion_tokens=rec.get("completion_tokens", len(text.split())),
-                finish_reason=reason, latency_s=0.0, rendered_prompt=self.render_prompt(req))
+                finish_reason=reason,
+                latency_s=0.0,
+                rendered_prompt=self.render_prompt(req),
+            )

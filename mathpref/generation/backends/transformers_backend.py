@@ -39,8 +39,16 @@ def _import_torch() -> tuple[Any, Any]:
 class TransformersBackend(Backend):
     name = "transformers"
 
-    def __init__(self, model: str, revision: str | None = None, *, device: str = "auto",
-                 dtype: str = "auto", batch_size: int = 8, trust_remote_code: bool = False):
+    def __init__(
+        self,
+        model: str,
+        revision: str | None = None,
+        *,
+        device: str = "auto",
+        dtype: str = "auto",
+        batch_size: int = 8,
+        trust_remote_code: bool = False,
+    ):
         torch, transformers = _import_torch()
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -53,11 +61,15 @@ class TransformersBackend(Backend):
         if dtype == "auto":
             dtype = "bfloat16" if self.device.type == "cuda" else "float32"
         self.tokenizer = transformers.AutoTokenizer.from_pretrained(
-            self.model_id, revision=revision, trust_remote_code=trust_remote_code)
+            self.model_id, revision=revision, trust_remote_code=trust_remote_code
+        )
         self.tokenizer.padding_side = "left"
         self.model = transformers.AutoModelForCausalLM.from_pretrained(
-            self.model_id, revision=revision, dtype=getattr(torch, dtype),
-            trust_remote_code=trust_remote_code).to(self.device)
+            self.model_id,
+            revision=revision,
+            dtype=getattr(torch, dtype),
+            trust_remote_code=trust_remote_code,
+        ).to(self.device)
         self.model.eval()
         if self.model_revision is None:  # the Hub commit, when loaded from the Hub cache
             self.model_revision = getattr(self.model.config, "_commit_hash", None)
@@ -73,35 +85,49 @@ class TransformersBackend(Backend):
         # Only the request's sampling parameters apply: drop the model's sampling defaults.
         self.model.generation_config = transformers.GenerationConfig(
             bos_token_id=self.model.generation_config.bos_token_id,
-            eos_token_id=self.eos_ids, pad_token_id=self.pad_id)
+            eos_token_id=self.eos_ids,
+            pad_token_id=self.pad_id,
+        )
 
     def generate(self, requests: Sequence[GenerationRequest]) -> Iterator[GenerationResult]:
         for start in range(0, len(requests), self.batch_size):
-            yield from self._generate_batch(list(requests[start:start + self.batch_size]))
+            yield from self._generate_batch(list(requests[start : start + self.batch_size]))
 
     def _generate_batch(self, batch: list[GenerationRequest]) -> list[GenerationResult]:
         torch = self._torch
         t0 = time.perf_counter()
         prompts = [self.render_prompt(r) for r in batch]
-        enc = self.tokenizer(prompts, return_tensors="pt", padding=True,
-                             add_special_tokens=not has_chat_template(self.tokenizer))
+        enc = self.tokenizer(
+            prompts,
+            return_tensors="pt",
+            padding=True,
+            add_special_tokens=not has_chat_template(self.tokenizer),
+        )
         input_ids = enc["input_ids"].to(self.device)
         attention_mask = enc["attention_mask"].to(self.device)
-        sampler = _RowSampler(torch, batch, input_ids.shape[1], self.tokenizer, self.eos_ids,
-                              self.device)
+        sampler = _RowSampler(
+            torch, batch, input_ids.shape[1], self.tokenizer, self.eos_ids, self.device
+        )
         from transformers import GenerationConfig, LogitsProcessorList
 
         config = GenerationConfig(
-            max_new_tokens=max(r.max_new_tokens for r in batch) + 1, do_sample=False,
-            num_beams=1, eos_token_id=self.eos_ids, pad_token_id=self.pad_id)
+            max_new_tokens=max(r.max_new_tokens for r in batch) + 1,
+            do_sample=False,
+            num_beams=1,
+            eos_token_id=self.eos_ids,
+            pad_token_id=self.pad_id,
+        )
         with torch.no_grad():
-            out = self.model.generate(input_ids=input_ids, attention_mask=attention_mask,
-                                      generation_config=config,
-                                      logits_processor=LogitsProcessorList([sampler]))
+            out = self.model.generate(
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                generation_config=config,
+                logits_processor=LogitsProcessorList([sampler]),
+            )
         latency = time.perf_counter() - t0
         results = []
         for i, req in enumerate(batch):
-            tokens = out[i, input_ids.shape[1]:].tolist()
+            tokens = out[i, input_ids.shape[1] :].tolist()
             n_tokens, reason = len(tokens), "length"
             for j, tok in enumerate(tokens):
                 if tok in self.eos_ids:
@@ -113,11 +139,17 @@ class TransformersBackend(Backend):
                     break
             text = self.tokenizer.decode(tokens[:n_tokens], skip_special_tokens=True)
             text, hit = truncate_at_stop(text, req.stop)
-            results.append(GenerationResult(
-                request_id=req.request_id, completion=text,
-                prompt_tokens=int(attention_mask[i].sum().item()), completion_tokens=n_tokens,
-                finish_reason="stop" if hit else reason, latency_s=latency,
-                rendered_prompt=prompts[i]))
+            results.append(
+                GenerationResult(
+                    request_id=req.request_id,
+                    completion=text,
+                    prompt_tokens=int(attention_mask[i].sum().item()),
+                    completion_tokens=n_tokens,
+                    finish_reason="stop" if hit else reason,
+                    latency_s=latency,
+                    rendered_prompt=prompts[i],
+                )
+            )
         return results
 
     def close(self) -> None:
@@ -129,8 +161,15 @@ class TransformersBackend(Backend):
 class _RowSampler:
     """Logits processor: per-row seeded sampling, stop strings and length limits (see module)."""
 
-    def __init__(self, torch: Any, batch: list[GenerationRequest], prompt_len: int,
-                 tokenizer: Any, eos_ids: list[int], device: Any):
+    def __init__(
+        self,
+        torch: Any,
+        batch: list[GenerationRequest],
+        prompt_len: int,
+        tokenizer: Any,
+        eos_ids: list[int],
+        device: Any,
+    ):
         self.torch, self.batch, self.prompt_len = torch, batch, prompt_len
         self.tokenizer, self.eos_ids = tokenizer, set(eos_ids)
         self.forced_eos = eos_ids[0]
@@ -152,8 +191,9 @@ class _RowSampler:
                 continue
             if req.stop and step > 0:
                 start = max(self.prompt_len, input_ids.shape[1] - self.tails[i])
-                tail = self.tokenizer.decode(input_ids[i, start:].tolist(),
-                                             skip_special_tokens=True)
+                tail = self.tokenizer.decode(
+                    input_ids[i, start:].tolist(), skip_special_tokens=True
+                )
                 if any(s in tail for s in req.stop):
                     self.forced[i] = (step, "stop")
             if i not in self.forced and step >= req.max_new_tokens:

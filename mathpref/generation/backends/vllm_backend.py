@@ -39,13 +39,19 @@ def import_vllm() -> Any:
 
 def sampling_kwargs(request: GenerationRequest) -> dict[str, Any]:
     """Keyword arguments of `vllm.SamplingParams` for one request."""
-    return {"n": 1, "seed": request.seed, "temperature": request.temperature,
-            "top_p": request.top_p, "max_tokens": request.max_new_tokens,
-            "stop": list(request.stop)}
+    return {
+        "n": 1,
+        "seed": request.seed,
+        "temperature": request.temperature,
+        "top_p": request.top_p,
+        "max_tokens": request.max_new_tokens,
+        "stop": list(request.stop),
+    }
 
 
-def build_vllm_inputs(requests: Sequence[GenerationRequest], tokenizer: Any
-                      ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def build_vllm_inputs(
+    requests: Sequence[GenerationRequest], tokenizer: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(prompts, sampling kwargs): token-id prompts for `LLM.generate` and per-request
     `SamplingParams` keyword arguments, in request order."""
     prompts, params = [], []
@@ -61,18 +67,31 @@ def build_vllm_inputs(requests: Sequence[GenerationRequest], tokenizer: Any
 class VLLMBackend(Backend):
     name = "vllm"
 
-    def __init__(self, model: str, revision: str | None = None, *,
-                 tensor_parallel_size: int = 1, data_parallel_size: int | None = None,
-                 seed: int = 0, dtype: str = "auto", gpu_memory_utilization: float = 0.9,
-                 max_model_len: int | None = None, enable_prefix_caching: bool = True,
-                 batch_size: int | None = None, engine_kwargs: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        model: str,
+        revision: str | None = None,
+        *,
+        tensor_parallel_size: int = 1,
+        data_parallel_size: int | None = None,
+        seed: int = 0,
+        dtype: str = "auto",
+        gpu_memory_utilization: float = 0.9,
+        max_model_len: int | None = None,
+        enable_prefix_caching: bool = True,
+        batch_size: int | None = None,
+        engine_kwargs: dict[str, Any] | None = None,
+    ):
         vllm = import_vllm()
         self._vllm = vllm
         self.model_id, self.model_revision = str(model), revision
         self.batch_size = batch_size
         kwargs: dict[str, Any] = {
-            "model": self.model_id, "revision": revision,
-            "tensor_parallel_size": tensor_parallel_size, "seed": seed, "dtype": dtype,
+            "model": self.model_id,
+            "revision": revision,
+            "tensor_parallel_size": tensor_parallel_size,
+            "seed": seed,
+            "dtype": dtype,
             "gpu_memory_utilization": gpu_memory_utilization,
             "enable_prefix_caching": enable_prefix_caching,
         }
@@ -89,12 +108,13 @@ class VLLMBackend(Backend):
         self.tokenizer = AutoTokenizer.from_pretrained(
             kwargs.get("tokenizer") or self.model_id,
             revision=kwargs.get("tokenizer_revision") or revision,
-            trust_remote_code=bool(kwargs.get("trust_remote_code", False)))
+            trust_remote_code=bool(kwargs.get("trust_remote_code", False)),
+        )
 
     def generate(self, requests: Sequence[GenerationRequest]) -> Iterator[GenerationResult]:
         size = self.batch_size or max(len(requests), 1)
         for start in range(0, len(requests), size):
-            yield from self._generate_chunk(list(requests[start:start + size]))
+            yield from self._generate_chunk(list(requests[start : start + size]))
 
     def _generate_chunk(self, chunk: list[GenerationRequest]) -> list[GenerationResult]:
         t0 = time.perf_counter()
@@ -106,13 +126,20 @@ class VLLMBackend(Backend):
         for req, prompt, out in zip(chunk, prompts, outputs, strict=True):
             completion = out.outputs[0]
             reason = {"length": "length", "stop": "stop"}.get(completion.finish_reason, "error")
-            results.append(GenerationResult(
-                request_id=req.request_id, completion=completion.text,
-                prompt_tokens=len(prompt["prompt_token_ids"]),
-                completion_tokens=len(completion.token_ids), finish_reason=reason,
-                latency_s=latency, rendered_prompt=self.render_prompt(req),
-                error=None if reason != "error" else f"vllm finish_reason "
-                                                     f"{completion.finish_reason!r}"))
+            results.append(
+                GenerationResult(
+                    request_id=req.request_id,
+                    completion=completion.text,
+                    prompt_tokens=len(prompt["prompt_token_ids"]),
+                    completion_tokens=len(completion.token_ids),
+                    finish_reason=reason,
+                    latency_s=latency,
+                    rendered_prompt=self.render_prompt(req),
+                    error=None
+                    if reason != "error"
+                    else f"vllm finish_reason {completion.finish_reason!r}",
+                )
+            )
         return results
 
     def close(self) -> None:
