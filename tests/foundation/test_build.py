@@ -66,3 +66,14 @@ def test_refs_views_and_history(tmp_path):
     assert st.gc(dry_run=True) == []  # history keeps it
     removed = st.gc(keep_history=False)
     assert any(old_id in r for r in removed)
+
+
+def test_plan_names_settings_even_when_an_input_is_recomputed(tmp_path):
+    spec = make_project(tmp_path)
+    _runner(spec, tmp_path / "st").build()
+    sets = ["problems.limit=2", "trajectories.arm=x"]
+    plan = {e.name: e for e in _runner(spec, tmp_path / "st", sets).plan()}
+    assert plan["problems"].reasons == ["setting limit: 0 -> 2"]
+    assert plan["trajectories"].action == "run"
+    assert plan["trajectories"].reasons[0] == "setting arm: 'base' -> 'x'"
+    assert "input stage(s) 'problems' recomputed first" in plan["trajectories"].reasons[1]
