@@ -40,26 +40,46 @@ class Tok(NamedTuple):
     ws: bool  # whitespace (or start of text) immediately before this token
 
 
+# One regex splits the text into (leading whitespace, token); a token's kind follows from its
+# first character (NUM starts with a digit or ".<digit>"; "**" and "-+*/^" are OP; WORD is ASCII
+# letters; any other non-space character is OTHER).
 _TOKEN_RE = re.compile(
-    r"(?P<NUM>(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:\s?%)?|\.\d+(?:\s?%)?)"
-    r"|(?P<OP>\*\*|[-+*/^])|(?P<LP>\()|(?P<RP>\))|(?P<EQ>=)|(?P<APX>[≈~])"
-    r"|(?P<WORD>[A-Za-z]+)|(?P<WS>\s+)|(?P<OTHER>.)",
-    re.S,
+    r"(\s*+)((?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:\s?%)?|\.\d+(?:\s?%)?"
+    r"|\*\*|[A-Za-z]+|\S)"
 )
+_KINDS = dict.fromkeys("-+*/^", "OP") | {"(": "LP", ")": "RP", "=": "EQ", "≈": "APX", "~": "APX"}
+_KINDS |= {c: "WORD" for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+_KINDS |= dict.fromkeys("0123456789", "NUM")
+_KINDS |= {chr(c): "OTHER" for c in range(128) if chr(c) not in _KINDS and chr(c) != "."}
+_new_tok = tuple.__new__
+_FAST_OPS = frozenset("+-*/")
+
+
+def _kind(tok: str) -> str:
+    c = tok[0]
+    if c == ".":
+        return "NUM" if len(tok) > 1 else "OTHER"
+    return "NUM" if c.isdecimal() else "OTHER"  # a non-ASCII digit, or anything else
+
+
+_TOK_CACHE: dict[tuple[str, str], Tok] = {}  # (whitespace, token) -> Tok; tokens repeat a lot
+
+
+def _make_tok(pair: tuple[str, str]) -> Tok:
+    ws, tok = pair
+    t = _new_tok(Tok, (_KINDS.get(tok[0]) or _kind(tok), "^" if tok == "**" else tok, ws != ""))
+    if len(ws) + len(tok) <= 24 and len(_TOK_CACHE) < 1 << 16:
+        _TOK_CACHE[pair] = t
+    return t
 
 
 def tokenize(text: str) -> list[Tok]:
     """Split normalised text into tokens (never fails; unknown chars are OTHER)."""
-    toks: list[Tok] = []
-    ws = True
-    for m in _TOKEN_RE.finditer(text):
-        kind = m.lastgroup
-        if kind == "WS":
-            ws = True
-            continue
-        tok = m.group()
-        toks.append(Tok(kind, "^" if tok == "**" else tok, ws))  # type: ignore[arg-type]
-        ws = False
+    get = _TOK_CACHE.get
+    # rstrip: trailing whitespace holds no token (and would make the search quadratic)
+    toks = [get(pair) or _make_tok(pair) for pair in _TOKEN_RE.findall(text.rstrip())]
+    if toks and not toks[0].ws:  # the start of the text counts as whitespace
+        toks[0] = toks[0]._replace(ws=True)
     return toks
 
 
@@ -209,6 +229,26 @@ def evaluate_tokens(toks: list[Tok]) -> Fraction:
     """Evaluate a token list that must form exactly one expression."""
     if not toks or len(toks) > MAX_TOKENS:
         raise ArithError("empty or too long expression")
+    if len(toks) == 3:  # fast path for the common "a op b" (same value as the parser's)
+        a, op, b = toks
+        if (
+            a.kind == "NUM"
+            and b.kind == "NUM"
+            and op.kind == "OP"
+            and op.text in _FAST_OPS
+            and not a.text.endswith("%")
+            and not b.text.endswith("%")
+        ):
+            x, y = num_value(a.text)[0], num_value(b.text)[0]
+            if op.text == "+":
+                return x + y
+            if op.text == "-":
+                return x - y
+            if op.text == "*":
+                return x * y
+            if y == 0:
+                raise ArithError("division by zero")
+            return x / y
     p = _Parser(toks)
     value = p.expr()
     if p.i != len(toks):
@@ -237,8 +277,10 @@ def matches(exact: Fraction, stated: Fraction, decimals: int, approx: bool = Fal
     unit of the last non-zero digit shown, i.e. rounding to fewer digits
     (``1000/7 ≈ 140``), also passes.
     """
+    if exact == stated:
+        return True
     diff = abs(exact - stated)
-    if diff == 0 or diff * 10**9 <= abs(exact):
+    if diff * 10**9 <= abs(exact):
         return True
     if (
         decimals

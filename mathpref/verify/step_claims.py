@@ -50,7 +50,9 @@ class Claim(NamedTuple):
 
 ANNOT_RE = re.compile(r"(=\s*\$?\s*)?<<([^<>]{0,400})>>")
 _MAYBE_CLAIM = re.compile(r"[=≈~]|\\approx|\\sim")
-_MATH_KINDS = frozenset(("NUM", "OP", "LP", "RP", "EQ", "APX"))
+_CODES = {"NUM": "N", "OP": "O", "LP": "L", "RP": "R", "EQ": "E", "APX": "A", "WORD": "w"}
+_CODES["OTHER"] = "z"
+_RUN_RE = re.compile(r"[NOLREA]+")  # runs of math tokens (NUM OP LP RP EQ APX)
 _CONNECTIVES = frozenset(
     "of by times plus minus over per than twice half double triple thrice divided multiplied "
     "into x sqrt root log ln sin cos tan exp".split()
@@ -70,15 +72,16 @@ def _value(toks: list[Tok]) -> Fraction | None:
         return None
 
 
+def _has_binary_op(seg: list[Tok]) -> bool:
+    for k in range(1, len(seg)):
+        if seg[k].kind == "OP" and seg[k - 1].kind in OPERAND_END:
+            return True
+    return False
+
+
 def _lhs_ok(toks: list[Tok], start: int, end: int) -> bool:
     seg = toks[start:end]
-    if (
-        not seg
-        or has_gap(seg)
-        or not any(
-            t.kind == "OP" and k and seg[k - 1].kind in OPERAND_END for k, t in enumerate(seg)
-        )
-    ):
+    if not seg or has_gap(seg) or not _has_binary_op(seg):
         return False
     first = seg[0]
     if first.kind == "OP" and first.text == "-" and len(seg) > 1 and seg[1].ws:
@@ -202,6 +205,24 @@ def _last_side(toks: list[Tok], lo: int, end: int) -> tuple[list[Tok], Fraction,
     return seg, value, 0, False
 
 
+def _fallbacks(
+    toks: list[Tok], hi: int, ref: Fraction, ref_text: str, val: Fraction, dec: int, approx: bool
+) -> bool:
+    """A literal that failed plainly: ``= 50 cents``, a sloppy ``%``, ``= 2 full cycles``."""
+    nxt = toks[hi] if hi < len(toks) else None
+    word = nxt.text.lower() if nxt is not None and nxt.kind == "WORD" else ""
+    ok = False
+    if word in ("cents", "cent"):
+        ok = matches(ref * 100, val, dec, approx)
+    if not ok and "%" in ref_text:  # "1.2 x 100% = 120": a sloppy percent sign
+        ok = matches(ref * 100, val, dec, approx) or matches(ref / 100, val, dec, approx)
+    if not ok and any(
+        t.kind == "WORD" and t.text.lower() in _FLOOR_WORDS for t in toks[hi : hi + 4]
+    ):
+        ok = val == ref.numerator // ref.denominator
+    return ok
+
+
 def _check_chain(toks: list[Tok], start: int, eqs: list[int], end: int) -> list[Claim]:
     """``toks[start:end]`` is a run of math tokens, ``eqs`` the positions of = / ≈."""
     bounds = [start, *eqs, end]
@@ -237,17 +258,8 @@ def _check_chain(toks: list[Tok], start: int, eqs: list[int], end: int) -> list[
             ok = matches(ref, val, dec, approx)
             if pct and not ok and matches(ref, val / 100, dec + 2, approx):
                 val, ok = val / 100, True
-            nxt = toks[hi] if hi < len(toks) else None
-            word = nxt.text.lower() if nxt is not None and nxt.kind == "WORD" else ""
-            floor = any(
-                t.kind == "WORD" and t.text.lower() in _FLOOR_WORDS for t in toks[hi : hi + 4]
-            )
-            if not ok and word in ("cents", "cent"):
-                ok = matches(ref * 100, val, dec, approx)
-            if not ok and "%" in ref_text:  # "1.2 x 100% = 120": a sloppy percent sign
-                ok = matches(ref * 100, val, dec, approx) or matches(ref / 100, val, dec, approx)
-            if not ok and floor:
-                ok = val == ref.numerator // ref.denominator
+            if not ok:
+                ok = _fallbacks(toks, hi, ref, ref_text, val, dec, approx)
             claims.append(Claim(ref_text, tok_text(seg), ref, val, ok))
             continue
         ok = matches(val, ref, 0, approx) or matches(ref, val, 0, approx)
@@ -272,20 +284,14 @@ def claims_in_text(text: str, skip_tail: bool = False) -> tuple[Claim, ...]:
     toks = mark_ops(tokenize(normalize(text)))
     claims: list[Claim] = []
     n = len(toks)
-    i = 0
-    while i < n:
-        if toks[i].kind not in _MATH_KINDS:
-            i += 1
-            continue
-        j = i
-        eqs = []
-        while j < n and toks[j].kind in _MATH_KINDS:
-            if toks[j].kind in ("EQ", "APX"):
-                eqs.append(j)
-            j += 1
-        if eqs and not (skip_tail and j == n):
+    # one letter per token; a chain is a maximal run of math tokens holding an = / ≈
+    codes = "".join([_CODES[t.kind] for t in toks])
+    for m in _RUN_RE.finditer(codes):
+        i, j = m.span()
+        run = m.group()
+        if ("E" in run or "A" in run) and not (skip_tail and j == n):
+            eqs = [i + k for k, c in enumerate(run) if c in "EA"]
             claims.extend(_check_chain(toks, i, eqs, j))
-        i = j
     return tuple(claims)
 
 

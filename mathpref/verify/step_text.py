@@ -124,11 +124,14 @@ def mark_ops(toks: list[Tok]) -> list[Tok]:
 
 def has_gap(toks: list[Tok]) -> bool:
     """Two operands side by side with a space (``2 3/4``, ``3 (4+5)``): ambiguous."""
-    return any(
-        a.kind in OPERAND_END and b.kind in OPERAND_START and b.ws
-        for a, b in zip(toks, toks[1:], strict=False)
-    )
+    for k in range(1, len(toks)):
+        b = toks[k]
+        if b.ws and b.kind in OPERAND_START and toks[k - 1].kind in OPERAND_END:
+            return True
+    return False
 
 
 def tok_text(toks: list[Tok]) -> str:
-    return "".join((" " if t.ws and k else "") + t.text for k, t in enumerate(toks))
+    if len(toks) == 1:
+        return toks[0].text
+    return "".join([" " + t.text if t.ws and k else t.text for k, t in enumerate(toks)])

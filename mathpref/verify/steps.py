@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 
 from mathpref.verify.step_claims import Claim, claims_in_step
 
@@ -106,6 +107,14 @@ def check_step(index: int, text: str) -> tuple[StepCheck, list[Claim]]:
     return StepCheck(index, text, status, len(claims), len(failed), detail), claims
 
 
+@lru_cache(maxsize=1 << 17)
+def _step_summary(text: str) -> tuple[str, int, int, ClaimDetail | None, tuple[str, ...]]:
+    """``check_step`` minus the index, cached (steps repeat across samples of one problem)."""
+    check, claims = check_step(0, text)
+    values = tuple(_stated_values(claims))
+    return check.status, check.n_claims, check.n_failed, check.first_failure, values
+
+
 def check_steps(solution: str | Sequence[str]) -> StepReport:
     """Check every arithmetic claim; ``solution`` is raw text or pre-split steps."""
     steps = split_steps(solution) if isinstance(solution, str) else list(solution)
@@ -114,12 +123,12 @@ def check_steps(solution: str | Sequence[str]) -> StepReport:
     first: int | None = None
     n_claims = n_failed = 0
     for i, text in enumerate(steps):
-        check, claims = check_step(i, text)
-        checks.append(check)
-        values.extend(_stated_values(claims))
-        n_claims += check.n_claims
-        n_failed += check.n_failed
-        if first is None and check.status == STATUS_ARITH_ERROR:
+        status, n_c, n_f, detail, vals = _step_summary(text)
+        checks.append(StepCheck(i, text, status, n_c, n_f, detail))
+        values.extend(vals)
+        n_claims += n_c
+        n_failed += n_f
+        if first is None and status == STATUS_ARITH_ERROR:
             first = i
     return StepReport(checks, first, n_claims, n_failed, values)
 
