@@ -77,9 +77,8 @@ class VerifyStage(Stage):
                 self._steps_pending()[shard + 1] = self._submit_steps(
                     self.shard_slice(ctx, shard + 1)
                 )
-        problems = ctx.input("problems").select(["problem_id", "gold_answer"])
-        joined = traj.select(list(self.COLUMNS)).join(
-            problems, "problem_id", join_type="left outer"
+        joined = traj.select(list(self.COLUMNS)).append_column(
+            "gold_answer", _gold_in_row_order(traj, ctx.input("problems"))
         )
         full = _full_text(joined)
         verdicts = grade_batch(
@@ -184,6 +183,16 @@ def _read_columns(ctx, role: str, columns: list[str]) -> pa.Table:
 def _collect_steps(pending: list) -> pa.Table:
     parts = [p.result() if isinstance(p, Future) else p for p in pending]
     return pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+
+
+def _gold_in_row_order(traj: pa.Table, problems: pa.Table) -> pa.Array:
+    """Each trajectory's gold answer, in the trajectories' own row order.
+
+    (A table join may reorder rows; the step checks run on `traj` in its order, so every column
+    of a verifications row must come from the same position.)
+    """
+    at = pc.index_in(traj["problem_id"], value_set=problems["problem_id"])
+    return problems["gold_answer"].combine_chunks().take(at)
 
 
 def _full_text(joined: pa.Table) -> pa.ChunkedArray:

@@ -107,6 +107,17 @@ def test_gsm8k_openai_solutions_build(tmp_path, shared_data):
         SELECT count(*) FROM e WHERE c AND i AND problem_id NOT IN
             (SELECT problem_id FROM pairs WHERE pair_type = 'correctness')""").fetchall()[0][0]
     assert missing == 0
+    # every verifications column belongs to its own trajectory (step checks run in workers)
+    from mathpref.verify import check_steps
+
+    rows = con.sql("""SELECT t.completion, v.first_arith_error_step, v.gold_answer, p.gold_answer
+                      FROM verifications v JOIN trajectories t USING (trajectory_id)
+                      JOIN problems p ON p.problem_id = v.problem_id""").fetchall()
+    assert len(rows) == 5276
+    assert all(g == pg for _, _, g, pg in rows)
+    assert [e for _, e, _, _ in rows] == [
+        check_steps(c).first_arith_error_step for c, _, _, _ in rows
+    ]
     types = Counter(dict(con.sql("SELECT pair_type, count(*) FROM pairs GROUP BY 1").fetchall()))
     assert types["correctness"] > 1000 and types["coherence"] > 100
     assert all(a.passed for a in run_audits(con))
