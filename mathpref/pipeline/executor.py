@@ -94,9 +94,7 @@ class InputReader:
 
 
 def release_inputs(ctx: StageContext) -> None:
-    clear = getattr(ctx.read_input, "clear", None)
-    if clear is not None:
-        clear()
+    ctx.release_inputs()
     release_memory()
 
 

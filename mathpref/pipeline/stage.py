@@ -52,14 +52,26 @@ class StageContext:
     name: str
     base_dir: Path
     work_dir: Path
-    read_input: Callable[[str], pa.Table]
+    read_input: Callable[..., pa.Table]  # (role) or (role, columns); may have .clear()
     input_roles: list[str]
     cache_dir: Path | None = None  # store-wide cache (e.g. the tiny test model)
     advance: Callable[[int], None] = lambda n: None
     notes: list[str] = field(default_factory=list)
 
-    def input(self, role: str) -> pa.Table:
-        return self.read_input(role)
+    def input(self, role: str, columns: list[str] | None = None) -> pa.Table:
+        """An input table; with `columns`, only those (read alone when the reader can)."""
+        if columns is None:
+            return self.read_input(role)
+        try:
+            return self.read_input(role, columns)
+        except TypeError:  # a reader that takes no column list
+            return self.read_input(role).select(columns)
+
+    def release_inputs(self) -> None:
+        """Drop cached input tables (they are read again if asked for)."""
+        clear = getattr(self.read_input, "clear", None)
+        if clear is not None:
+            clear()
 
     def has_input(self, role: str) -> bool:
         return role in self.input_roles

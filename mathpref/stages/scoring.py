@@ -18,7 +18,7 @@ class ScoresStage(Stage):
     outputs = {"problem_scores": "problem_scores", "trajectory_scores": "trajectory_scores"}
 
     def run_shard(self, ctx, shard, n_shards):
-        return compute_scores_staged(_reader(ctx), self.config)
+        return compute_scores_staged(ctx.input, self.config)
 
 
 @register
@@ -30,7 +30,7 @@ class PairsStage(Stage):
     outputs = {"pairs": "pairs", "step_pairs": "step_pairs", "kto_rows": "kto_rows"}
 
     def run_shard(self, ctx, shard, n_shards):
-        out = build_pairs_staged(_reader(ctx), _releaser(ctx), self.config)
+        out = build_pairs_staged(ctx.input, ctx.release_inputs, self.config)
         report = out.pop("report")
         for dataset, counts in report.get("counts", {}).items():
             for rule, n in counts.items():
@@ -38,21 +38,3 @@ class PairsStage(Stage):
         for note in report.get("notes", []):
             ctx.note(note)
         return out
-
-
-def _reader(ctx):
-    """read(role, columns): only those columns when the runner's reader supports it."""
-
-    def read(role, columns=None):
-        try:
-            return ctx.read_input(role, columns)
-        except TypeError:  # a reader without a column list
-            table = ctx.input(role)
-            return table if columns is None else table.select(columns)
-
-    return read
-
-
-def _releaser(ctx):
-    """Drop the stage's cached inputs (they are read again if asked for)."""
-    return getattr(ctx.read_input, "clear", lambda: None)

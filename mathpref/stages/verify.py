@@ -57,7 +57,7 @@ class VerifyStage(Stage):
     COLUMNS = ("trajectory_id", "problem_id", "prefix", "completion")
 
     def _trajectories(self, ctx) -> pa.Table:
-        return _read_columns(ctx, "trajectories", list(self.COLUMNS))
+        return ctx.input("trajectories", list(self.COLUMNS))
 
     def num_shards(self, ctx):
         return max(1, -(-self._trajectories(ctx).num_rows // self.shard_rows))
@@ -170,14 +170,6 @@ class VerifyStage(Stage):
 
 
 STEP_PARALLEL_MIN_ROWS = 2_000  # smaller batches are checked in this process
-
-
-def _read_columns(ctx, role: str, columns: list[str]) -> pa.Table:
-    """`ctx.input(role)` restricted to `columns`; reads only those when the runner can."""
-    try:
-        return ctx.read_input(role, columns)
-    except TypeError:  # a context whose reader takes no column list
-        return ctx.input(role).select(columns)
 
 
 def _collect_steps(pending: list) -> pa.Table:
