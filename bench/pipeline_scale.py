@@ -107,20 +107,23 @@ def write_inputs(n_problems: int, out: Path, seed: int = 0) -> dict:
     problems, traj, _ = make_synthetic(n_problems, n_arms=8, seed=seed)
     ids = pa.array([problem_id("synthetic", q) for q in problems["question"].to_pylist()])
     with open(out / "problems.jsonl", "w") as fh:
-        for q, a in zip(problems["question"].to_pylist(), problems["gold_solution"].to_pylist(),
-                        strict=True):
+        for q, a in zip(
+            problems["question"].to_pylist(), problems["gold_solution"].to_pylist(), strict=True
+        ):
             fh.write(json.dumps({"question": q, "answer": a}) + "\n")
     index = pc.cast(pc.utf8_slice_codeunits(traj["problem_id"], 1), pa.int64())
     traj = traj.set_column(traj.column_names.index("problem_id"), "problem_id", ids.take(index))
     rng = np.random.default_rng(seed + 1)
     null_id = pa.array(rng.random(traj.num_rows) < 0.01)
-    traj = traj.set_column(0, "trajectory_id", pc.if_else(
-        null_id, pa.scalar(None, pa.string()), traj["trajectory_id"]))
+    traj = traj.set_column(
+        0, "trajectory_id", pc.if_else(null_id, pa.scalar(None, pa.string()), traj["trajectory_id"])
+    )
     traj = traj.cast(pa.schema([f.with_nullable(True) for f in traj.schema]))
     pq.write_table(traj, out / "trajectories.parquet", compression="zstd", row_group_size=100_000)
     lengths = pc.utf8_length(traj["completion"])
     info = {
-        "problems": problems.num_rows, "trajectories": traj.num_rows,
+        "problems": problems.num_rows,
+        "trajectories": traj.num_rows,
         "mean_completion_chars": round(pc.mean(lengths).as_py(), 1),
         "p95_completion_chars": int(np.quantile(lengths.to_numpy(), 0.95)),
         "mean_prompt_chars": round(pc.mean(pc.utf8_length(traj["prompt"])).as_py(), 1),
@@ -176,8 +179,13 @@ def run_pipeline(work: Path, workers: int) -> dict:
     spec.write_text(SPEC.format(workers=workers))
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     t0 = time.time()
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(spec), str(work / "store")],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(spec), str(work / "store")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     sampler = TreeSampler(child.pid)
     sampler.start()
     events = []
@@ -198,15 +206,22 @@ def run_pipeline(work: Path, workers: int) -> dict:
         elif e["event"] == "end":
             t_start = start.get(e["stage"], e["t"])
             window = [m for t, m in sampler.samples if t_start <= t <= e["t"]] or [0]
-            stages[e["stage"]] = {"seconds": round(e["seconds"], 2), "status": e["status"],
-                                  "rows": e["rows"], "peak_rss_gib": round(max(window) / GIB, 3),
-                                  "rss_at_start_gib": round(window[0] / GIB, 3)}
+            stages[e["stage"]] = {
+                "seconds": round(e["seconds"], 2),
+                "status": e["status"],
+                "rows": e["rows"],
+                "peak_rss_gib": round(max(window) / GIB, 3),
+                "rss_at_start_gib": round(window[0] / GIB, 3),
+            }
     done = next(e for e in events if e["event"] == "done")
-    return {"stages": stages, "build_seconds": round(done["seconds"], 2),
-            "wall_seconds_incl_interpreter": round(wall, 2),
-            "peak_rss_tree_gib": round(sampler.peak / GIB, 3),
-            "peak_rss_children_gib": round(sampler.peak_children / GIB, 3),
-            "max_processes": sampler.max_procs}
+    return {
+        "stages": stages,
+        "build_seconds": round(done["seconds"], 2),
+        "wall_seconds_incl_interpreter": round(wall, 2),
+        "peak_rss_tree_gib": round(sampler.peak / GIB, 3),
+        "peak_rss_children_gib": round(sampler.peak_children / GIB, 3),
+        "max_processes": sampler.max_procs,
+    }
 
 
 # -- the naive per-problem Python port -------------------------------------------------------
@@ -237,18 +252,31 @@ def naive(work: Path, n_sample: int) -> dict:
         gold = golds[pid].strip()
         judged = []
         for r in rows:
-            tid = r["trajectory_id"] or trajectory_id(pid, r["arm"], r["sample_index"],
-                                                      r["model_id"])
+            tid = r["trajectory_id"] or trajectory_id(
+                pid, r["arm"], r["sample_index"], r["model_id"]
+            )
             v = grade(gold, r["completion"])
             steps = check_steps(r["completion"])
             tokens = r["completion_tokens"] or len(r["completion"].split())
-            judged.append({"id": tid, "status": v.status, "key": v.answer_key, "tokens": tokens,
-                           "rule": v.extraction_rule, "finish": r["finish_reason"],
-                           "values": set(steps.intermediate_values)})
+            judged.append(
+                {
+                    "id": tid,
+                    "status": v.status,
+                    "key": v.answer_key,
+                    "tokens": tokens,
+                    "rule": v.extraction_rule,
+                    "finish": r["finish_reason"],
+                    "values": set(steps.intermediate_values),
+                }
+            )
         keys = [j["key"] for j in judged]
         n = len(keys)
-        agree = sum(1 for i in range(n) for k in range(i + 1, n)
-                    if keys[i] is not None and keys[i] == keys[k])
+        agree = sum(
+            1
+            for i in range(n)
+            for k in range(i + 1, n)
+            if keys[i] is not None and keys[i] == keys[k]
+        )
         s_end = agree / (n * (n - 1) / 2) if n > 1 else None
         correct = [j for j in judged if j["status"] == "correct"]
         incorrect = [j for j in judged if j["status"] == "incorrect"]
@@ -258,10 +286,17 @@ def naive(work: Path, n_sample: int) -> dict:
         for j in judged:
             ok = j["status"] == "correct"
             quality = max(shortest, 1) / max(j["tokens"], 1) if ok else 0.0
-            j["reward"] = (1.0 * ok + 0.5 * (0.5 * (s_end or 0)) + 0.3 * quality
-                           - 0.001 * max(0, j["tokens"] - 512))
-            j["eligible"] = (j["status"] in ("correct", "incorrect") and j["finish"] != "length"
-                             and j["rule"] != "last_number")
+            j["reward"] = (
+                1.0 * ok
+                + 0.5 * (0.5 * (s_end or 0))
+                + 0.3 * quality
+                - 0.001 * max(0, j["tokens"] - 512)
+            )
+            j["eligible"] = (
+                j["status"] in ("correct", "incorrect")
+                and j["finish"] != "length"
+                and j["rule"] != "last_number"
+            )
         scores[pid] = {"s_end": s_end, "pass_rate": pass_rate}
         good = [j for j in correct if j["eligible"]]
         bad = [j for j in incorrect if j["eligible"]]
@@ -276,9 +311,14 @@ def naive(work: Path, n_sample: int) -> dict:
                 pairs.append((pid, best["id"], worst["id"]))
         kto.extend((j["id"], j["status"] == "correct") for j in good + bad)
     seconds = time.perf_counter() - t0
-    return {"sample_problems": len(by_problem), "sample_trajectories": n_rows,
-            "seconds": round(seconds, 2), "pairs": len(pairs), "kto_rows": len(kto),
-            "rows_per_second": round(n_rows / seconds, 1)}
+    return {
+        "sample_problems": len(by_problem),
+        "sample_trajectories": n_rows,
+        "seconds": round(seconds, 2),
+        "pairs": len(pairs),
+        "kto_rows": len(kto),
+        "rows_per_second": round(n_rows / seconds, 1),
+    }
 
 
 def main() -> None:
@@ -294,15 +334,24 @@ def main() -> None:
         work = Path(tmp)
         data = write_inputs(args.problems, work)
         gc.collect()
-        print(f"inputs: {data['trajectories']:,} trajectories, mean completion "
-              f"{data['mean_completion_chars']} chars ({data['generate_seconds']} s)", flush=True)
+        print(
+            f"inputs: {data['trajectories']:,} trajectories, mean completion "
+            f"{data['mean_completion_chars']} chars ({data['generate_seconds']} s)",
+            flush=True,
+        )
         pipe = run_pipeline(work, args.workers)
         load_after_build = os.getloadavg()
         for name, s in pipe["stages"].items():
-            print(f"  {name:<13} {s['seconds']:>7.2f} s  peak {s['peak_rss_gib']:.2f} GiB  "
-                  f"{s['rows']}", flush=True)
-        print(f"build {pipe['build_seconds']} s, peak RSS (process tree) "
-              f"{pipe['peak_rss_tree_gib']} GiB", flush=True)
+            print(
+                f"  {name:<13} {s['seconds']:>7.2f} s  peak {s['peak_rss_gib']:.2f} GiB  "
+                f"{s['rows']}",
+                flush=True,
+            )
+        print(
+            f"build {pipe['build_seconds']} s, peak RSS (process tree) "
+            f"{pipe['peak_rss_tree_gib']} GiB",
+            flush=True,
+        )
         sample = naive(work, min(args.sample, args.problems))
         if args.keep:
             keep = Path(tempfile.mkdtemp(prefix="pipeline-scale-kept-"))
@@ -312,23 +361,33 @@ def main() -> None:
     naive_total = sample["seconds"] * factor
     result = {
         "benchmark": "pipeline_scale",
-        "command": "python bench/pipeline_scale.py" + (
-            f" --problems {args.problems}" if args.problems != 125_000 else ""),
-        "machine": {"cpus": os.cpu_count(), "memory_gib": round(psutil.virtual_memory().total
-                                                                / GIB, 1),
-                    "load_before": [round(x, 2) for x in load_before],
-                    "load_after_build": [round(x, 2) for x in load_after_build]},
+        "command": "python bench/pipeline_scale.py"
+        + (f" --problems {args.problems}" if args.problems != 125_000 else ""),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "memory_gib": round(psutil.virtual_memory().total / GIB, 1),
+            "load_before": [round(x, 2) for x in load_before],
+            "load_after_build": [round(x, 2) for x in load_after_build],
+        },
         "inputs": data,
         "pipeline": pipe,
-        "naive": {**sample, "extrapolated_seconds": round(naive_total, 1),
-                  "extrapolated_to_problems": args.problems},
+        "naive": {
+            **sample,
+            "extrapolated_seconds": round(naive_total, 1),
+            "extrapolated_to_problems": args.problems,
+        },
         "speedup_vs_naive": round(naive_total / pipe["build_seconds"], 1),
-        "targets": {"seconds": 120, "peak_rss_gib": 2.0,
-                    "met_seconds": pipe["build_seconds"] <= 120,
-                    "met_memory": pipe["peak_rss_tree_gib"] <= 2.0},
+        "targets": {
+            "seconds": 120,
+            "peak_rss_gib": 2.0,
+            "met_seconds": pipe["build_seconds"] <= 120,
+            "met_memory": pipe["peak_rss_tree_gib"] <= 2.0,
+        },
     }
-    print(f"naive: {sample['seconds']} s for {sample['sample_trajectories']} rows -> "
-          f"{naive_total:.0f} s extrapolated; pipeline is {result['speedup_vs_naive']}x faster")
+    print(
+        f"naive: {sample['seconds']} s for {sample['sample_trajectories']} rows -> "
+        f"{naive_total:.0f} s extrapolated; pipeline is {result['speedup_vs_naive']}x faster"
+    )
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {args.out}")

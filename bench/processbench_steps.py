@@ -41,11 +41,18 @@ def score(rows: list[dict]) -> dict:
     acc_err = err_hit / err_n if err_n else 0.0
     acc_ok = ok_hit / ok_n if ok_n else 0.0
     f1 = 2 * acc_err * acc_ok / (acc_err + acc_ok) if acc_err + acc_ok else 0.0
-    return {"n": len(rows), "n_erroneous": err_n, "n_correct": ok_n,
-            "acc_erroneous": round(acc_err, 4), "acc_correct": round(acc_ok, 4),
-            "f1": round(f1, 4), "n_flagged": flagged,
-            "flagged_on_correct": ok_n - ok_hit,
-            "erroneous_flagged_too_early": early, "erroneous_flagged_too_late": late}
+    return {
+        "n": len(rows),
+        "n_erroneous": err_n,
+        "n_correct": ok_n,
+        "acc_erroneous": round(acc_err, 4),
+        "acc_correct": round(acc_ok, 4),
+        "f1": round(f1, 4),
+        "n_flagged": flagged,
+        "flagged_on_correct": ok_n - ok_hit,
+        "erroneous_flagged_too_early": early,
+        "erroneous_flagged_too_late": late,
+    }
 
 
 def main() -> None:
@@ -61,13 +68,22 @@ def main() -> None:
         res = score(rows)
         res["seconds"] = round(time.perf_counter() - t0, 2)
         results[name] = res
-        print(f"{name:>8}: F1={res['f1']:.4f}  acc_erroneous={res['acc_erroneous']:.4f} "
-              f"({res['n_erroneous']})  acc_correct={res['acc_correct']:.4f} "
-              f"({res['n_correct']})  flagged={res['n_flagged']}  [{res['seconds']}s]")
+        print(
+            f"{name:>8}: F1={res['f1']:.4f}  acc_erroneous={res['acc_erroneous']:.4f} "
+            f"({res['n_erroneous']})  acc_correct={res['acc_correct']:.4f} "
+            f"({res['n_correct']})  flagged={res['n_flagged']}  [{res['seconds']}s]"
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"checker": "mathpref.verify.steps.check_steps "
-                                    "(arithmetic claims only)", "results": results},
-                                   indent=2) + "\n")
+    args.out.write_text(
+        json.dumps(
+            {
+                "checker": "mathpref.verify.steps.check_steps (arithmetic claims only)",
+                "results": results,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"wrote {args.out}")
 
 

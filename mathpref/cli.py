@@ -65,8 +65,8 @@ def sql(
 ):
     """Query a build's datasets with DuckDB."""
     from mathpref.cli_render import print_table
-    from mathpref.sqlviews import connect
-    from mathpref.sqlviews import query as run_query
+    from mathpref.db import connect
+    from mathpref.db import query as run_query
     from mathpref.store import open_store
 
     if format not in ("table", "csv", "json"):
@@ -82,8 +82,7 @@ def report(
 ):
     """Print the analyses of `sql/analyses/` for a build."""
     from mathpref.cli_render import print_table
-    from mathpref.scoring import run_analyses
-    from mathpref.sqlviews import connect
+    from mathpref.db import connect, run_analyses
     from mathpref.store import open_store
 
     con = connect(open_store(store), pipeline)
@@ -103,12 +102,7 @@ def datasets_list(
     from mathpref.store import open_store
 
     st = open_store(store)
-    current = {
-        o["dataset_id"]: r["pipeline"]
-        for r in st.list_refs()
-        for s in r["stages"].values()
-        for o in s["outputs"].values()
-    }
+    current = {d: r.pipeline for r in st.list_refs() for d in r.dataset_ids()}
     rows = [
         {
             "dataset_id": m["dataset_id"],

@@ -15,8 +15,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from mathpref.errors import StageError
-from mathpref.pipeline.stage import Stage, StageContext
 from mathpref.schemas import get_schema
+from mathpref.stages.base import Stage, StageContext
 from mathpref.store import Store
 from mathpref.store.atomic import read_json, write_json_atomic
 

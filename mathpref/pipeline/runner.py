@@ -26,9 +26,9 @@ from mathpref.pipeline.executor import (
     run_shards,
 )
 from mathpref.pipeline.plan import PlanEntry, why
-from mathpref.pipeline.spec import PipelineSpec
-from mathpref.pipeline.stage import Stage, StageContext, stage_class
+from mathpref.pipeline.spec import InputRef, PipelineSpec
 from mathpref.schemas import get_schema
+from mathpref.stages.base import Stage, StageContext, stage_class
 from mathpref.store import Store
 from mathpref.store.store import utcnow
 
@@ -78,22 +78,19 @@ class Runner:
             raise SpecError(f"stage '{s.name}' ({s.kind}): missing input role(s) {missing}")
         for ups in s.inputs.values():
             for up in ups:
-                base, _, role = up.partition(".")
-                up_cls = stage_class(self.spec.stages[base].kind)
-                if role and role not in up_cls.outputs:
+                up_cls = stage_class(self.spec.stages[up.stage].kind)
+                if up.output is not None and up.output not in up_cls.outputs:
                     raise SpecError(
-                        f"stage '{s.name}': '{up}' names no output of '{base}'; "
+                        f"stage '{s.name}': '{up}' names no output of '{up.stage}'; "
                         f"outputs: {sorted(up_cls.outputs)}"
                     )
 
     # -- identities ----------------------------------------------------------------------
-    def _upstream(self, ref: str, results: dict[str, StageResult]) -> dict[str, Any] | None:
-        base, _, role = ref.partition(".")
-        res = results.get(base)
+    def _upstream(self, ref: InputRef, results: dict[str, StageResult]) -> dict[str, Any] | None:
+        res = results.get(ref.stage)
         if res is None:
             return None
-        role = role or next(iter(self.stages[base].outputs))
-        return res.outputs[role]
+        return res.outputs[ref.output or next(iter(self.stages[ref.stage].outputs))]
 
     def _identity(self, name: str, results: dict[str, StageResult]) -> dict[str, Any] | None:
         stage, s = self.stages[name], self.spec.stages[name]
@@ -123,7 +120,7 @@ class Runner:
     # -- plan ----------------------------------------------------------------------------
     def plan(self) -> list[PlanEntry]:
         try:
-            last = self.store.read_ref(self.spec.name)["stages"]
+            last = self.store.read_ref(self.spec.name).stages
         except Exception:
             last = {}
         results: dict[str, StageResult] = {}
@@ -133,10 +130,7 @@ class Runner:
             kind = self.stages[name].kind
             ident = self._identity(name, results)
             if ident is None:
-                ups = sorted(
-                    {u.split(".")[0] for us in self.spec.stages[name].inputs.values() for u in us}
-                    & rerun
-                )
+                ups = sorted(set(self.spec.stages[name].upstream_stages()) & rerun)
                 stage = self.stages[name]
                 reasons = [
                     r
@@ -198,12 +192,13 @@ class Runner:
         return list(results.values())
 
     def _audit(self, results: dict[str, StageResult]) -> None:
-        kinds = {o["kind"] for r in results.values() for o in r.outputs.values()}
-        if not kinds & {"pairs", "step_pairs", "kto_rows"}:
+        """The audits the build's stages declare, over the whole build."""
+        names = sorted({a for stage in self.stages.values() for a in stage.audits})
+        if not names:
             return
-        from mathpref.sqlviews import audit_build
+        from mathpref.db import audit_build
 
-        failures = audit_build(self.store, {n: r.outputs for n, r in results.items()})
+        failures = audit_build(self.store, {n: r.outputs for n, r in results.items()}, names)
         if failures:
             lines = [
                 f"audit '{name}' returned {rows.num_rows} row(s): {rows.slice(0, 3).to_pylist()}"
@@ -268,7 +263,7 @@ class Runner:
 
     def _input_ids(self, name: str, results: dict[str, StageResult]) -> dict[str, list]:
         return {
-            role: [{"stage": u, **self._upstream(u, results)} for u in ups]
+            role: [{"stage": str(u), **self._upstream(u, results)} for u in ups]
             for role, ups in self.spec.stages[name].inputs.items()
         }
 

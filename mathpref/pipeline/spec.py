@@ -48,12 +48,34 @@ def expand_vars(text: str) -> str:
     return _VAR.sub(sub, text)
 
 
+@dataclass(frozen=True)
+class InputRef:
+    """One upstream reference of a stage input: `stage` (its primary output) or `stage.output`."""
+
+    stage: str
+    output: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> InputRef:
+        if not isinstance(text, str) or not text:
+            raise SpecError(f"an input must name a stage ('stage' or 'stage.output'), not {text!r}")
+        stage, _, output = text.partition(".")
+        return cls(stage, output or None)
+
+    def __str__(self) -> str:
+        return self.stage if self.output is None else f"{self.stage}.{self.output}"
+
+
 @dataclass
 class StageSpec:
     name: str
     kind: str
-    inputs: dict[str, list[str]]
+    inputs: dict[str, list[InputRef]]
     config: dict[str, Any]
+
+    def upstream_stages(self) -> list[str]:
+        """The stages this one reads, in the order the spec names them."""
+        return list(dict.fromkeys(ref.stage for refs in self.inputs.values() for ref in refs))
 
 
 @dataclass
@@ -75,9 +97,8 @@ class PipelineSpec:
             if name in visiting:
                 raise SpecError(f"{self.path}: stages form a cycle: {' -> '.join(chain + [name])}")
             visiting.add(name)
-            for ups in self.stages[name].inputs.values():
-                for up in ups:
-                    visit(up.split(".")[0], chain + [name])
+            for up in self.stages[name].upstream_stages():
+                visit(up, chain + [name])
             visiting.discard(name)
             done.append(name)
 
@@ -160,7 +181,10 @@ def load_spec(spec: str, overrides: list[str] = ()) -> PipelineSpec:
         inputs = body.pop("inputs", {})
         if not isinstance(inputs, dict):
             raise SpecError(f"{path}: stage '{name}': inputs must be a table of role = stage")
-        norm = {role: [ups] if isinstance(ups, str) else list(ups) for role, ups in inputs.items()}
+        norm = {
+            role: [InputRef.parse(u) for u in ([ups] if isinstance(ups, str) else list(ups))]
+            for role, ups in inputs.items()
+        }
         out.stages[name] = StageSpec(name=name, kind=kind, inputs=norm, config=_expand(body))
     for text in overrides:
         stage, key, value = parse_override(text)
@@ -170,7 +194,7 @@ def load_spec(spec: str, overrides: list[str] = ()) -> PipelineSpec:
     for s in out.stages.values():
         for role, ups in s.inputs.items():
             for up in ups:
-                if up.split(".")[0] not in out.stages:
+                if up.stage not in out.stages:
                     raise SpecError(
                         f"{path}: stage '{s.name}' input '{role}' names unknown "
                         f"stage '{up}'; stages: {sorted(out.stages)}"

@@ -7,10 +7,11 @@
     run_audits(con_or_tables) -> [AuditResult(name, rows, skipped)]
     run_analyses(con_or_tables) -> [(name, table)]
 
-Definitions: docs/decisions/0004-scores-and-pairs.md.
+Definitions: docs/decisions/0004-scores-and-pairs.md. The audits and analyses live in
+`mathpref.db` (re-exported here).
 """
 
-from mathpref.scoring.audits import AuditResult, raise_for_audits, run_analyses, run_audits
+from mathpref.db.audits import AuditResult, raise_for_audits, run_analyses, run_audits
 from mathpref.scoring.config import PairConfig, ScoreConfig
 from mathpref.scoring.pairs import build_pairs, pair_rules
 from mathpref.scoring.scores import compute_scores

@@ -11,8 +11,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mathpref.db import connection as _sql
 from mathpref.schemas import get_schema
-from mathpref.scoring import _sql
 from mathpref.scoring.config import PairConfig
 from mathpref.scoring.steps import build_step_pairs
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from mathpref.db import connection as _sql
 from mathpref.schemas import get_schema
-from mathpref.scoring import _sql
 from mathpref.scoring.config import ScoreConfig
 
 # Order matters: each file reads the temp tables of the files before it.

@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mathpref.scoring import _sql
+from mathpref.db import connection as _sql
 from mathpref.scoring.config import PairConfig, ScoreConfig
 from mathpref.scoring.pairs import attach_texts, select_pairs
 from mathpref.scoring.scores import compute_scores

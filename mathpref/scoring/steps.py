@@ -16,8 +16,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mathpref.db import connection as _sql
 from mathpref.schemas import get_schema
-from mathpref.scoring import _sql
 
 
 def _local_split_steps(solution: str) -> list[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mathpref.pipeline.stage import opt, register
+from mathpref.stages.base import opt, register
 from mathpref.stages.generate import BackendConfig, BackendStage
 
 

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from mathpref.errors import StageError
 from mathpref.ids import trajectory_id
-from mathpref.pipeline.stage import Stage, opt, register
+from mathpref.stages.base import Stage, opt, register
 from mathpref.stages.journal import Journal
 
 TINY = "tiny"

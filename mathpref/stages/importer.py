@@ -11,11 +11,11 @@ import pyarrow as pa
 
 from mathpref.errors import InputError
 from mathpref.ids import trajectory_id
-from mathpref.pipeline.stage import Stage, opt, register
 from mathpref.sources.adapters import ADAPTERS
 from mathpref.sources.native import TABLE_ADAPTERS
 from mathpref.sources.readers import FORMATS, read_records
 from mathpref.sources.readers import quarantine_row as _q
+from mathpref.stages.base import Stage, opt, register
 from mathpref.stages.import_native import import_table
 
 

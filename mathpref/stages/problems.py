@@ -11,10 +11,10 @@ import pyarrow.compute as pc
 
 from mathpref.errors import InputError, SpecError
 from mathpref.ids import problem_id
-from mathpref.pipeline.stage import Stage, opt, register
 from mathpref.sources.gold import GOLD_FORMATS, extract_gold
 from mathpref.sources.readers import FORMATS, get_field, read_records
 from mathpref.sources.readers import quarantine_row as _q
+from mathpref.stages.base import Stage, opt, register
 
 # preset -> (question field, answer field, solution field, gold format)
 PRESETS = {

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from mathpref.pipeline.stage import Stage, register
 from mathpref.scoring import PairConfig, ScoreConfig
 from mathpref.scoring.staged import build_pairs_staged, compute_scores_staged
+from mathpref.stages.base import Stage, register
 
 _TABLES = ("problems", "trajectories", "verifications")
 
@@ -28,6 +28,16 @@ class PairsStage(Stage):
     Config = PairConfig
     inputs = {**{name: True for name in _TABLES}, "trajectory_scores": True, "problem_scores": True}
     outputs = {"pairs": "pairs", "step_pairs": "step_pairs", "kto_rows": "kto_rows"}
+    audits = (
+        "coherence_pair_labels",
+        "correctness_pair_labels",
+        "cross_problem_pairs",
+        "identical_chosen_rejected",
+        "kto_labels",
+        "split_leak",
+        "step_pair_labels",
+        "unverified_in_pairs",
+    )
 
     def run_shard(self, ctx, shard, n_shards):
         out = build_pairs_staged(ctx.input, ctx.release_inputs, self.config)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mathpref.pipeline.stage import Stage, opt, register
+from mathpref.stages.base import Stage, opt, register
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Versioned, content-fingerprinted dataset store (Parquet + manifests)."""
 
 from mathpref.store.fingerprint import fingerprint
+from mathpref.store.refs import BuildRef
 from mathpref.store.store import Store
 
 
@@ -9,4 +10,4 @@ def open_store(root: str = ".mathpref") -> Store:
     return Store(root, create=False)
 
 
-__all__ = ["Store", "fingerprint", "open_store"]
+__all__ = ["BuildRef", "Store", "fingerprint", "open_store"]

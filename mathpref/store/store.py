@@ -27,6 +27,7 @@ from mathpref.schemas import get_schema
 from mathpref.store.atomic import publish_dir, read_json, write_json_atomic
 from mathpref.store.fingerprint import SLICE_ROWS, Fingerprinter, sort_indices
 from mathpref.store.lock import StoreLock
+from mathpref.store.refs import BuildRef
 
 FORMAT = 1
 ROWS_PER_FILE = 30 * 65_536  # about 2M rows per file; a multiple of SLICE_ROWS
@@ -154,32 +155,33 @@ class Store:
         return self.root / "work" / version_id
 
     # -- refs ----------------------------------------------------------------------------
-    def write_ref(self, pipeline: str, ref: dict[str, Any]) -> None:
+    def write_ref(self, pipeline: str, ref: BuildRef | dict[str, Any]) -> None:
+        data = ref.to_json() if isinstance(ref, BuildRef) else ref
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        write_json_atomic(self.root / "refs" / "history" / pipeline / f"{stamp}.json", ref)
-        write_json_atomic(self.root / "refs" / f"{pipeline}.json", ref)
+        write_json_atomic(self.root / "refs" / "history" / pipeline / f"{stamp}.json", data)
+        write_json_atomic(self.root / "refs" / f"{pipeline}.json", data)
 
-    def read_ref(self, pipeline: str | None = None) -> dict[str, Any]:
+    def read_ref(self, pipeline: str | None = None) -> BuildRef:
         """A pipeline's last successful build; without a name, the newest build of any."""
         refs = self.list_refs()
         if not refs:
             raise StoreError(f"store {self.root} has no successful build yet")
         if pipeline is None:
-            return max(refs, key=lambda r: r["built_at"])
+            return max(refs, key=lambda r: r.built_at)
         for r in refs:
-            if r["pipeline"] == pipeline:
+            if r.pipeline == pipeline:
                 return r
         raise StoreError(
             f"no build of pipeline '{pipeline}' in store {self.root}; "
-            f"built: {sorted(r['pipeline'] for r in refs)}"
+            f"built: {sorted(r.pipeline for r in refs)}"
         )
 
-    def list_refs(self) -> list[dict[str, Any]]:
-        return [read_json(p) for p in sorted((self.root / "refs").glob("*.json"))]
+    def list_refs(self) -> list[BuildRef]:
+        return [BuildRef(read_json(p)) for p in sorted((self.root / "refs").glob("*.json"))]
 
-    def history(self, pipeline: str) -> list[dict[str, Any]]:
+    def history(self, pipeline: str) -> list[BuildRef]:
         d = self.root / "refs" / "history" / pipeline
-        return [read_json(p) for p in sorted(d.glob("*.json"))] if d.is_dir() else []
+        return [BuildRef(read_json(p)) for p in sorted(d.glob("*.json"))] if d.is_dir() else []
 
     # -- garbage collection --------------------------------------------------------------
     def gc(self, *, dry_run: bool = False, keep_history: bool = True) -> list[str]:
@@ -187,13 +189,8 @@ class Store:
         refs = list(self.list_refs())
         if keep_history:
             for r in list(refs):
-                refs.extend(self.history(r["pipeline"]))
-        keep = {
-            d["dataset_id"]
-            for r in refs
-            for s in r["stages"].values()
-            for d in s["outputs"].values()
-        }
+                refs.extend(self.history(r.pipeline))
+        keep = {d for r in refs for d in r.dataset_ids()}
         removed = []
         for m in (self.root / "datasets").glob("*/*"):
             if m.name not in keep:

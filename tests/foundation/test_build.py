@@ -1,6 +1,6 @@
+from mathpref.db import connect
 from mathpref.pipeline.runner import Runner
 from mathpref.pipeline.spec import load_spec
-from mathpref.sqlviews import connect
 from mathpref.store import Store
 from tests.foundation.helpers import make_project
 

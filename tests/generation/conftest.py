@@ -28,11 +28,18 @@ def tiny_tokenizer(tiny_model: Path):
 @pytest.fixture
 def arms() -> list[Arm]:
     return [
-        Arm(name="precise", family="precise", system_prompt="Be precise.",
-            user_template="Problem: {question}\nAnswer with \\boxed{}.", temperature=0.7,
-            top_p=0.9, seed=7, n=2, max_new_tokens=16),
-        Arm(name="greedy", family="direct", temperature=0.0, n=1, max_new_tokens=8,
-            stop=["\n\n"]),
+        Arm(
+            name="precise",
+            family="precise",
+            system_prompt="Be precise.",
+            user_template="Problem: {question}\nAnswer with \\boxed{}.",
+            temperature=0.7,
+            top_p=0.9,
+            seed=7,
+            n=2,
+            max_new_tokens=16,
+        ),
+        Arm(name="greedy", family="direct", temperature=0.0, n=1, max_new_tokens=8, stop=["\n\n"]),
     ]
 
 

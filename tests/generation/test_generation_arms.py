@@ -15,24 +15,27 @@ def test_defaults_and_messages():
     assert Arm.from_dict(arm.to_dict()) == arm
 
 
-@pytest.mark.parametrize("changes, match", [
-    ({"name": ""}, "name"),
-    ({"family": ""}, "family"),
-    ({"user_template": "no placeholder"}, r"\{question\}"),
-    ({"temperature": -0.1}, "temperature"),
-    ({"temperature": 2.5}, "temperature"),
-    ({"temperature": float("nan")}, "temperature"),
-    ({"top_p": 0.0}, "top_p"),
-    ({"top_p": 1.5}, "top_p"),
-    ({"seed": -1}, "seed"),
-    ({"seed": 1.5}, "seed"),
-    ({"n": 0}, "'n'"),
-    ({"n": True}, "'n'"),
-    ({"max_new_tokens": 0}, "max_new_tokens"),
-    ({"stop": "###"}, "stop"),
-    ({"stop": [""]}, "stop"),
-    ({"probe": "other"}, "probe"),
-])
+@pytest.mark.parametrize(
+    "changes, match",
+    [
+        ({"name": ""}, "name"),
+        ({"family": ""}, "family"),
+        ({"user_template": "no placeholder"}, r"\{question\}"),
+        ({"temperature": -0.1}, "temperature"),
+        ({"temperature": 2.5}, "temperature"),
+        ({"temperature": float("nan")}, "temperature"),
+        ({"top_p": 0.0}, "top_p"),
+        ({"top_p": 1.5}, "top_p"),
+        ({"seed": -1}, "seed"),
+        ({"seed": 1.5}, "seed"),
+        ({"n": 0}, "'n'"),
+        ({"n": True}, "'n'"),
+        ({"max_new_tokens": 0}, "max_new_tokens"),
+        ({"stop": "###"}, "stop"),
+        ({"stop": [""]}, "stop"),
+        ({"probe": "other"}, "probe"),
+    ],
+)
 def test_validation(changes, match):
     base = {"name": "a", "family": "f"}
     with pytest.raises(ValueError, match=match):

@@ -49,8 +49,12 @@ def test_tiny_model_reused(tiny_model, tiny_tokenizer, tmp_path):
     from transformers import AutoConfig
 
     config = AutoConfig.from_pretrained(tiny_model)
-    assert (config.hidden_size, config.num_hidden_layers, config.num_attention_heads,
-            config.intermediate_size) == (64, 2, 4, 128)
+    assert (
+        config.hidden_size,
+        config.num_hidden_layers,
+        config.num_attention_heads,
+        config.intermediate_size,
+    ) == (64, 2, 4, 128)
     assert config.vocab_size == len(tiny_tokenizer)
     (tmp_path / "taken").mkdir()
     (tmp_path / "taken" / "x.txt").write_text("user data")
@@ -61,5 +65,6 @@ def test_tiny_model_reused(tiny_model, tiny_tokenizer, tmp_path):
 def test_tiny_model_same_weights_for_same_seed(tiny_model, tmp_path):
     other = build_tiny_model(tmp_path / "again", seed=0)
     assert (other / "model.safetensors").read_bytes() == (
-        tiny_model / "model.safetensors").read_bytes()
+        tiny_model / "model.safetensors"
+    ).read_bytes()
     assert (other / "tokenizer.json").read_text() == (tiny_model / "tokenizer.json").read_text()

@@ -54,8 +54,7 @@ class FakeServer:
         self.httpd.daemon_threads = True
         self.httpd.block_on_close = False
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,),
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     def reply(self, h: BaseHTTPRequestHandler, body: dict) -> None:
@@ -114,8 +113,15 @@ def server():
 
 
 def make_backend(server, sleeps, **config):
-    cfg = {"model": "fake-model", "base_url": server.url, "max_concurrency": 3,
-           "max_retries": 3, "timeout_s": 0.5, "backoff_base_s": 0.01, **config}
+    cfg = {
+        "model": "fake-model",
+        "base_url": server.url,
+        "max_concurrency": 3,
+        "max_retries": 3,
+        "timeout_s": 0.5,
+        "backoff_base_s": 0.01,
+        **config,
+    }
     backend = get_backend("openai", **cfg)
 
     def fake_sleep(seconds):
@@ -127,8 +133,9 @@ def make_backend(server, sleeps, **config):
 
 
 def requests_for(kinds, n=1, **arm_kw):
-    arm = Arm(name="a", family="f", system_prompt="sys", temperature=0.5, n=n,
-              max_new_tokens=64, **arm_kw)
+    arm = Arm(
+        name="a", family="f", system_prompt="sys", temperature=0.5, n=n, max_new_tokens=64, **arm_kw
+    )
     return build_requests([(f"p-{k}", f"{k} question") for k in kinds], [arm])
 
 
@@ -149,8 +156,14 @@ def test_retries_and_results(server, monkeypatch):
         assert res.rendered_prompt == render_messages(None, req.messages)
         assert res.latency_s > 0
     seeds = [r.seed for r in reqs]
-    expected = {"ok": 1, "429once": 2, "500twice": 3, "slowonce": 2, "badjsononce": 2,
-                "badshapeonce": 2}
+    expected = {
+        "ok": 1,
+        "429once": 2,
+        "500twice": 3,
+        "slowonce": 2,
+        "badjsononce": 2,
+        "badshapeonce": 2,
+    }
     for kind, count in expected.items():
         for seed in seeds:
             key = f"{kind}:{seed}"

@@ -25,17 +25,24 @@ def test_derive_seed_stable_and_in_range():
     s = derive_seed(1, "p1", "arm", 0)
     assert s == derive_seed(1, "p1", "arm", 0)
     assert 0 <= s < 2**31
-    code = ("from mathpref.generation.requests import derive_seed;"
-            "print(derive_seed(1, 'p1', 'arm', 0))")
+    code = (
+        "from mathpref.generation.requests import derive_seed;print(derive_seed(1, 'p1', 'arm', 0))"
+    )
     env = {**os.environ, "PYTHONHASHSEED": "123", "PYTHONPATH": ROOT}
-    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                           check=True, env=env)
+    other = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
     assert int(other.stdout) == s
 
 
 def test_derive_seed_distinct():
-    seeds = {derive_seed(b, f"p{i}", a, k)
-             for b in (0, 1) for i in range(50) for a in ("x", "y") for k in range(5)}
+    seeds = {
+        derive_seed(b, f"p{i}", a, k)
+        for b in (0, 1)
+        for i in range(50)
+        for a in ("x", "y")
+        for k in range(5)
+    }
     assert len(seeds) == 2 * 50 * 2 * 5
     assert derive_seed(0, "p", "a", 0) != derive_seed(0, "p", "a", 0, salt="s")
 
@@ -47,8 +54,10 @@ def test_build_requests(arms, problems):
     assert len({r.seed for r in reqs}) == len(reqs)
     first = reqs[0]
     assert (first.problem_id, first.arm, first.sample_index) == ("p1", "precise", 0)
-    assert first.messages == (("system", "Be precise."),
-                              ("user", "Problem: " + problems[0][1] + "\nAnswer with \\boxed{}."))
+    assert first.messages == (
+        ("system", "Be precise."),
+        ("user", "Problem: " + problems[0][1] + "\nAnswer with \\boxed{}."),
+    )
     assert (first.temperature, first.top_p, first.max_new_tokens) == (0.7, 0.9, 16)
     assert first.seed == derive_seed(7, "p1", "precise", 0)
     assert first.request_id == make_request_id("p1", "precise", 0)
@@ -72,8 +81,10 @@ def test_build_requests_rejects_duplicates(arms, problems):
 
 
 def test_continuation_requests(arms, problems):
-    items = [("t1", "p1", problems[0][1], arms[0], "Step 1: 48 / 2 = 24."),
-             ("t2", "p1", problems[0][1], arms[0], "Step 1: 48 * 2 = 96.")]
+    items = [
+        ("t1", "p1", problems[0][1], arms[0], "Step 1: 48 / 2 = 24."),
+        ("t2", "p1", problems[0][1], arms[0], "Step 1: 48 * 2 = 96."),
+    ]
     reqs = build_continuation_requests(items, 3, temperature=1.0, max_new_tokens=5)
     assert len(reqs) == 6
     assert all(r.is_continuation and r.temperature == 1.0 and r.max_new_tokens == 5 for r in reqs)

@@ -13,8 +13,14 @@ pytestmark = pytest.mark.timeout(30)
 
 LINES = [
     {"problem_id": "p1", "arm": "a", "sample_index": 0, "completion": "p1 a 0. The answer is 1."},
-    {"problem_id": "p1", "arm": "a", "sample_index": 1, "completion": "p1 a 1 ### tail",
-     "finish_reason": "length", "completion_tokens": 42},
+    {
+        "problem_id": "p1",
+        "arm": "a",
+        "sample_index": 1,
+        "completion": "p1 a 1 ### tail",
+        "finish_reason": "length",
+        "completion_tokens": 42,
+    },
     {"problem_id": "p1", "completion": "p1 any arm"},
     {"question": "  What is\n2 + 3? ", "completion": "2 + 3 = 5. The answer is 5."},
     {"parent_trajectory_id": "t1", "prefix": "Step 1:", "sample_index": 0, "completion": " A"},
@@ -53,8 +59,9 @@ def test_lookups(jsonl):
 def test_continuation_lookups(jsonl):
     backend = get_backend("scripted", path=jsonl)
     arm = Arm(name="a", family="f")
-    reqs = build_continuation_requests([("t1", "p1", "q1", arm, "Step 1:"),
-                                        ("t9", "p1", "q1", arm, "Other:")], 2)
+    reqs = build_continuation_requests(
+        [("t1", "p1", "q1", arm, "Step 1:"), ("t9", "p1", "q1", arm, "Other:")], 2
+    )
     out = [r.completion for r in backend.generate(reqs)]
     assert out == [" A", " B", " C", " C"]
     assert backend.name == "scripted"
@@ -75,8 +82,9 @@ def test_missing_key_names_key_and_file(jsonl):
 
 def test_bad_files(tmp_path):
     dup = tmp_path / "dup.jsonl"
-    dup.write_text('{"problem_id": "p", "completion": "x"}\n{"problem_id": "p", '
-                   '"completion": "y"}\n')
+    dup.write_text(
+        '{"problem_id": "p", "completion": "x"}\n{"problem_id": "p", "completion": "y"}\n'
+    )
     with pytest.raises(BackendError, match=r"dup.jsonl:2: duplicate key \(same as line 1\)"):
         get_backend("scripted", path=dup)
     bad = tmp_path / "bad.jsonl"

@@ -35,8 +35,9 @@ def test_end_to_end_fields(backend, arms, problems, tiny_tokenizer):
         assert res.rendered_prompt == render_messages(tiny_tokenizer, req.messages)
         assert res.rendered_prompt.startswith("<|begin|>")
         assert res.rendered_prompt.endswith("<|assistant|>\n")
-        assert res.prompt_tokens == len(tiny_tokenizer(res.rendered_prompt,
-                                                       add_special_tokens=False)["input_ids"])
+        assert res.prompt_tokens == len(
+            tiny_tokenizer(res.rendered_prompt, add_special_tokens=False)["input_ids"]
+        )
         assert 0 <= res.completion_tokens <= req.max_new_tokens
         assert res.finish_reason in ("stop", "length")
         if res.finish_reason == "length":
@@ -51,13 +52,15 @@ def test_deterministic_at_fixed_seed(backend, tiny_model, arms, problems):
     reqs = build_requests(problems, arms)
     first = run(backend, reqs)
     second = run(backend, reqs)
-    assert {k: v.completion for k, v in first.items()} == {k: v.completion
-                                                           for k, v in second.items()}
+    assert {k: v.completion for k, v in first.items()} == {
+        k: v.completion for k, v in second.items()
+    }
     # A fresh backend processing the requests one by one (as a resumed run might) agrees.
     single = get_backend("transformers", model=str(tiny_model), batch_size=1)
     third = run(single, reqs[::-1])
-    assert {k: v.completion for k, v in first.items()} == {k: v.completion
-                                                           for k, v in third.items()}
+    assert {k: v.completion for k, v in first.items()} == {
+        k: v.completion for k, v in third.items()
+    }
 
 
 def test_greedy_ignores_seed(backend):
@@ -76,12 +79,15 @@ def test_length_and_stop(backend):
     # A stop string taken from the middle of that completion: same sample, cut before it.
     text = full.completion
     printable = set(string.ascii_letters + string.digits)
-    start = next(i for i in range(len(text) // 3, len(text) - 1)
-                 if text[i] in printable and text[i + 1] in printable)
-    stop = text[start:start + 2]
+    start = next(
+        i
+        for i in range(len(text) // 3, len(text) - 1)
+        if text[i] in printable and text[i + 1] in printable
+    )
+    stop = text[start : start + 2]
     (stopped,) = list(backend.generate([arm_request(req, stop)]))
     assert stopped.finish_reason == "stop"
-    assert stopped.completion == text[:text.find(stop)]
+    assert stopped.completion == text[: text.find(stop)]
     assert stopped.completion_tokens < 40
     short = Arm(name="s", family="f", temperature=1.0, seed=3, n=1, max_new_tokens=5)
     (res,) = list(backend.generate(build_requests([("p", "Tina has 12 eggs.")], [short])))

@@ -32,9 +32,14 @@ def test_build_vllm_inputs(tiny_tokenizer, arms, problems):
         assert ids == tiny_tokenizer(text, add_special_tokens=False)["input_ids"]
         assert ids[0] == tiny_tokenizer.bos_token_id and ids.count(ids[0]) == 1  # one BOS
         assert tiny_tokenizer.decode(ids) == text
-        assert kw == {"n": 1, "seed": req.seed, "temperature": req.temperature,
-                      "top_p": req.top_p, "max_tokens": req.max_new_tokens,
-                      "stop": list(req.stop)}
+        assert kw == {
+            "n": 1,
+            "seed": req.seed,
+            "temperature": req.temperature,
+            "top_p": req.top_p,
+            "max_tokens": req.max_new_tokens,
+            "stop": list(req.stop),
+        }
     assert len({kw["seed"] for kw in params}) == len(reqs)
     assert params[0]["temperature"] == 0.7 and params[-1]["stop"] == ["\n\n"]
 
@@ -51,8 +56,11 @@ def test_build_vllm_inputs_continuation(tiny_tokenizer):
 
 def test_missing_vllm_gives_install_command(monkeypatch):
     monkeypatch.setitem(sys.modules, "vllm", None)  # makes `import vllm` raise ImportError
-    for attempt in (import_vllm, lambda: VLLMBackend(model="m"),
-                    lambda: get_backend("vllm", model="m", tensor_parallel_size=2)):
+    for attempt in (
+        import_vllm,
+        lambda: VLLMBackend(model="m"),
+        lambda: get_backend("vllm", model="m", tensor_parallel_size=2),
+    ):
         with pytest.raises(ImportError) as info:
             attempt()
         assert isinstance(info.value, VLLMNotInstalledError)
@@ -69,11 +77,18 @@ def _cuda_available() -> bool:
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(importlib.util.find_spec("vllm") is None or not _cuda_available(),
-                    reason="needs vllm and a CUDA GPU")
+@pytest.mark.skipif(
+    importlib.util.find_spec("vllm") is None or not _cuda_available(),
+    reason="needs vllm and a CUDA GPU",
+)
 def test_vllm_generates_on_gpu(tiny_model, arms, problems):
-    backend = get_backend("vllm", model=str(tiny_model), dtype="float16",
-                          gpu_memory_utilization=0.3, max_model_len=512)
+    backend = get_backend(
+        "vllm",
+        model=str(tiny_model),
+        dtype="float16",
+        gpu_memory_utilization=0.3,
+        max_model_len=512,
+    )
     try:
         reqs = build_requests(problems, arms)
         first = {r.request_id: r for r in backend.generate(reqs)}

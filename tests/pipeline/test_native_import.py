@@ -32,18 +32,53 @@ def _rows():
         "finish_reason": "stop",
     }
     return [
-        {**base, "trajectory_id": "t1", "problem_id": P1, "sample_index": 0,
-         "completion": "3 + 4 = 7\n#### 7", "completion_tokens": 9, "source_label": True},
-        {**base, "trajectory_id": "t2", "problem_id": P1, "sample_index": 1,
-         "completion": "3 + 4 = 8\n#### 8"},
-        {**base, "trajectory_id": None, "problem_id": P2, "sample_index": 0,
-         "completion": "5 * 2 = 10\n#### 10"},
-        {**base, "trajectory_id": None, "problem_id": P2, "sample_index": 1, "arm": "a1",
-         "completion": "The answer is 12"},
-        {**base, "trajectory_id": "t5", "problem_id": "nope", "sample_index": 0,
-         "completion": "42"},
-        {**base, "trajectory_id": "t6", "problem_id": P2, "sample_index": 2,
-         "parent_trajectory_id": "t2", "prefix": "5 * 2 = 10\n", "completion": "#### 10"},
+        {
+            **base,
+            "trajectory_id": "t1",
+            "problem_id": P1,
+            "sample_index": 0,
+            "completion": "3 + 4 = 7\n#### 7",
+            "completion_tokens": 9,
+            "source_label": True,
+        },
+        {
+            **base,
+            "trajectory_id": "t2",
+            "problem_id": P1,
+            "sample_index": 1,
+            "completion": "3 + 4 = 8\n#### 8",
+        },
+        {
+            **base,
+            "trajectory_id": None,
+            "problem_id": P2,
+            "sample_index": 0,
+            "completion": "5 * 2 = 10\n#### 10",
+        },
+        {
+            **base,
+            "trajectory_id": None,
+            "problem_id": P2,
+            "sample_index": 1,
+            "arm": "a1",
+            "completion": "The answer is 12",
+        },
+        {
+            **base,
+            "trajectory_id": "t5",
+            "problem_id": "nope",
+            "sample_index": 0,
+            "completion": "42",
+        },
+        {
+            **base,
+            "trajectory_id": "t6",
+            "problem_id": P2,
+            "sample_index": 2,
+            "parent_trajectory_id": "t2",
+            "prefix": "5 * 2 = 10\n",
+            "completion": "#### 10",
+        },
     ]
 
 
@@ -83,8 +118,10 @@ def _build(tmp_path, log_name):
     store = Store(tmp_path / "store")
     res = {r.name: r for r in Runner(load_spec(str(spec)), store).build()}
     out = res["trajectories"].outputs
-    return (store.read(out["trajectories"]["dataset_id"]),
-            store.read(out["quarantine"]["dataset_id"]))
+    return (
+        store.read(out["trajectories"]["dataset_id"]),
+        store.read(out["quarantine"]["dataset_id"]),
+    )
 
 
 def test_native_parquet_keeps_ids_derives_missing_and_quarantines_unknown_problems(tmp_path):

@@ -5,10 +5,10 @@ from collections import Counter
 
 import pytest
 
+from mathpref.db import connect
 from mathpref.pipeline.runner import Runner
 from mathpref.pipeline.spec import load_spec
 from mathpref.scoring import run_audits
-from mathpref.sqlviews import connect
 from mathpref.store import Store
 from tests.conftest import REPO
 
@@ -128,7 +128,7 @@ def test_gsm8k_openai_solutions_build(tmp_path, shared_data):
 
 def test_a_failing_audit_fails_the_build_and_publishes_no_ref(tmp_path):
     from mathpref.errors import AuditError
-    from mathpref.pipeline import stage as stage_mod
+    from mathpref.stages import base as stage_mod
     from mathpref.stages.scoring import PairsStage
 
     class SwappedPairs(PairsStage):  # a buggy strategy: chosen and rejected swapped

@@ -3,21 +3,38 @@ import pyarrow.compute as pc
 import pytest
 from scoring_helpers import traj
 
+from mathpref.db.connection import connect
 from mathpref.errors import AuditError
 from mathpref.scoring import raise_for_audits, run_analyses, run_audits
-from mathpref.scoring._sql import connect
 
-DATASETS = ("problems", "trajectories", "verifications", "problem_scores", "trajectory_scores",
-            "pairs", "step_pairs", "kto_rows")
-AUDITS = {"coherence_pair_labels", "correctness_pair_labels", "cross_problem_pairs",
-          "identical_chosen_rejected", "kto_labels", "split_leak", "step_pair_labels",
-          "unverified_in_pairs"}
+DATASETS = (
+    "problems",
+    "trajectories",
+    "verifications",
+    "problem_scores",
+    "trajectory_scores",
+    "pairs",
+    "step_pairs",
+    "kto_rows",
+)
+AUDITS = {
+    "coherence_pair_labels",
+    "correctness_pair_labels",
+    "cross_problem_pairs",
+    "identical_chosen_rejected",
+    "kto_labels",
+    "split_leak",
+    "step_pair_labels",
+    "unverified_in_pairs",
+}
 
 
 @pytest.fixture
 def tables(build, mixed_rows):
-    rows = mixed_rows + [traj("q1", "p2", "a1", "incorrect", tokens=10),
-                         traj("q2", "p2", "a2", "timeout", key=None)]
+    rows = mixed_rows + [
+        traj("q1", "p2", "a1", "incorrect", tokens=10),
+        traj("q2", "p2", "a2", "timeout", key=None),
+    ]
     out = build(rows)
     return {k: out[k] for k in DATASETS}
 
@@ -120,8 +137,13 @@ def test_audits_on_a_connection(tables):
 
 def test_analyses(tables):
     out = dict(run_analyses(tables))
-    assert set(out) == {"arm_accuracy", "completion_length_by_correctness", "pair_rules",
-                        "pass_rate_histogram", "s_end_vs_correctness"}
+    assert set(out) == {
+        "arm_accuracy",
+        "completion_length_by_correctness",
+        "pair_rules",
+        "pass_rate_histogram",
+        "s_end_vs_correctness",
+    }
     arms = {r["arm"]: r for r in out["arm_accuracy"].to_pylist()}
     assert arms["a2"]["n"] == 3 and arms["a2"]["correct"] == 1 and arms["a2"]["timeout"] == 1
     assert arms["a3"]["unverifiable"] == 1 and arms["a3"]["accuracy"] == 0.0
@@ -131,4 +153,6 @@ def test_analyses(tables):
     hist = out["pass_rate_histogram"].to_pylist()
     assert sum(r["problems"] for r in hist) == tables["problem_scores"].num_rows
     assert dict(run_analyses({"problem_scores": tables["problem_scores"]})).keys() == {
-        "pass_rate_histogram", "s_end_vs_correctness"}
+        "pass_rate_histogram",
+        "s_end_vs_correctness",
+    }

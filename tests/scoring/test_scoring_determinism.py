@@ -11,6 +11,10 @@ def test_repeated_scoring_gives_identical_fingerprints():
     seen = set()
     for _ in range(3):
         out = compute_scores(p, t, v, ScoreConfig())
-        seen.add(tuple(fingerprint(out[k], get_schema(k).key, get_schema(k).volatile)
-                       for k in ("problem_scores", "trajectory_scores")))
+        seen.add(
+            tuple(
+                fingerprint(out[k], get_schema(k).key, get_schema(k).volatile)
+                for k in ("problem_scores", "trajectory_scores")
+            )
+        )
     assert len(seen) == 1

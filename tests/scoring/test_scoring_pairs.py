@@ -17,13 +17,18 @@ def grid(pid="p", n_correct=4, n_incorrect=4, arms=None):
 
 
 def pair_set(out, pair_type="correctness"):
-    return {(r["chosen_trajectory_id"], r["rejected_trajectory_id"])
-            for r in out["pairs"].to_pylist() if r["pair_type"] == pair_type}
+    return {
+        (r["chosen_trajectory_id"], r["rejected_trajectory_id"])
+        for r in out["pairs"].to_pylist()
+        if r["pair_type"] == pair_type
+    }
 
 
 def test_correctness_all_pairs_and_rule(build):
-    out = build(grid(n_correct=2, n_incorrect=3),
-                pair_config=PairConfig(max_pairs_per_problem=0, strategies=("correctness",)))
+    out = build(
+        grid(n_correct=2, n_incorrect=3),
+        pair_config=PairConfig(max_pairs_per_problem=0, strategies=("correctness",)),
+    )
     assert len(pair_set(out)) == 6
     rows = out["pairs"].to_pylist()
     assert {r["pair_rule"] for r in rows} == {"correctness:cap=all,seed=0,balance=arm"}
@@ -42,6 +47,7 @@ def test_correctness_cap_uses_each_trajectory_once(build):
 def test_caps_are_deterministic_per_seed(build):
     def picked(seed):
         return pair_set(build(grid(), pair_config=PairConfig(max_pairs_per_problem=2, seed=seed)))
+
     assert picked(0) == picked(0)
     assert len({frozenset(picked(s)) for s in range(8)}) > 1
 
@@ -50,8 +56,9 @@ def test_balance_by_arm(build):
     rows = grid(n_correct=4, n_incorrect=1, arms=["x", "x", "x", "y"])
     for seed in range(6):
         out = build(rows, pair_config=PairConfig(max_pairs_per_problem=2, seed=seed))
-        assert {r["chosen_arm"] for r in out["pairs"].to_pylist()
-                if r["pair_type"] == "correctness"} == {"x", "y"}
+        assert {
+            r["chosen_arm"] for r in out["pairs"].to_pylist() if r["pair_type"] == "correctness"
+        } == {"x", "y"}
 
 
 def test_one_arm_only(build):
@@ -68,13 +75,22 @@ def test_all_correct_and_none_correct(build):
     coh = out["pairs"].to_pylist()
     assert [(r["problem_id"], r["chosen_trajectory_id"]) for r in coh] == [("all", "allc0")]
     kto = {r["trajectory_id"]: r["label"] for r in out["kto_rows"].to_pylist()}
-    assert kto == {"allc0": True, "allc1": True, "allc2": True,
-                   "nonei0": False, "nonei1": False, "nonei2": False}
+    assert kto == {
+        "allc0": True,
+        "allc1": True,
+        "allc2": True,
+        "nonei0": False,
+        "nonei1": False,
+        "nonei2": False,
+    }
 
 
 def test_coherence_margin_and_ties(build):
-    rows = [traj("a", "p", "x", tokens=100), traj("b", "p", "y", tokens=100),
-            traj("c", "p", "z", tokens=300)]
+    rows = [
+        traj("a", "p", "x", tokens=100),
+        traj("b", "p", "y", tokens=100),
+        traj("c", "p", "z", tokens=300),
+    ]
     skip = build(rows, pair_config=PairConfig(strategies=("coherence",), tie_policy="skip"))
     assert skip["pairs"].num_rows == 0  # a and b tie for the best reward
     by_id = build(rows, pair_config=PairConfig(strategies=("coherence",)))  # default policy
@@ -82,32 +98,46 @@ def test_coherence_margin_and_ties(build):
     assert (row["chosen_trajectory_id"], row["rejected_trajectory_id"]) == ("a", "c")
     assert row["pair_rule"] == "coherence:min_margin=0.01,ties=trajectory_id"
     assert row["margin"] == pytest.approx(0.3 * (1 - 1 / 3))
-    strict = build(rows, pair_config=PairConfig(strategies=("coherence",), min_margin=0.5,
-                                                tie_policy="trajectory_id"))
+    strict = build(
+        rows,
+        pair_config=PairConfig(
+            strategies=("coherence",), min_margin=0.5, tie_policy="trajectory_id"
+        ),
+    )
     assert strict["pairs"].num_rows == 0
 
 
 def test_ineligible_rows_never_enter(build):
-    rows = [traj("good", "p", "a"), traj("bad", "p", "b", "incorrect"),
-            traj("unv", "p", "c", "unverifiable", key=None),
-            traj("tmo", "p", "d", "timeout", key=None),
-            traj("err", "p", "d", "error", key="7", sample=1),
-            traj("cut", "p", "e", "incorrect", finish="length"),
-            traj("fb", "p", "f", "correct", rule="last_number")]
+    rows = [
+        traj("good", "p", "a"),
+        traj("bad", "p", "b", "incorrect"),
+        traj("unv", "p", "c", "unverifiable", key=None),
+        traj("tmo", "p", "d", "timeout", key=None),
+        traj("err", "p", "d", "error", key="7", sample=1),
+        traj("cut", "p", "e", "incorrect", finish="length"),
+        traj("fb", "p", "f", "correct", rule="last_number"),
+    ]
     out = build(rows, pair_config=PairConfig(max_pairs_per_problem=0))
-    used = set(out["pairs"]["chosen_trajectory_id"].to_pylist()) | set(
-        out["pairs"]["rejected_trajectory_id"].to_pylist()) | set(
-        out["kto_rows"]["trajectory_id"].to_pylist())
+    used = (
+        set(out["pairs"]["chosen_trajectory_id"].to_pylist())
+        | set(out["pairs"]["rejected_trajectory_id"].to_pylist())
+        | set(out["kto_rows"]["trajectory_id"].to_pylist())
+    )
     assert used == {"good", "bad"}
-    loose = build(rows, score_config=ScoreConfig(exclude_fallback_answers=False),
-                  pair_config=PairConfig(max_pairs_per_problem=0))
+    loose = build(
+        rows,
+        score_config=ScoreConfig(exclude_fallback_answers=False),
+        pair_config=PairConfig(max_pairs_per_problem=0),
+    )
     assert ("fb", "bad") in pair_set(loose)
 
 
 def test_identical_texts_removed(build):
-    rows = [traj("c", "p", "a", text="same text"), traj("i", "p", "b", "incorrect",
-                                                         text="same text"),
-            traj("i2", "p", "b", "incorrect", text="other", sample=1)]
+    rows = [
+        traj("c", "p", "a", text="same text"),
+        traj("i", "p", "b", "incorrect", text="same text"),
+        traj("i2", "p", "b", "incorrect", text="other", sample=1),
+    ]
     out = build(rows, pair_config=PairConfig(max_pairs_per_problem=1))
     assert pair_set(out) == {("c", "i2")}  # the cap counts only non-identical pairs
     rule = pair_rules(PairConfig(max_pairs_per_problem=1))["correctness"]
@@ -144,8 +174,9 @@ def test_kto_caps_and_balance(build):
 
 
 def test_strategy_subset_and_prompt_source(build):
-    out = build(grid(), pair_config=PairConfig(strategies=("correctness",),
-                                               prompt_source="trajectory"))
+    out = build(
+        grid(), pair_config=PairConfig(strategies=("correctness",), prompt_source="trajectory")
+    )
     assert set(out["pairs"]["pair_type"].to_pylist()) == {"correctness"}
     assert out["kto_rows"].num_rows == 0 and out["step_pairs"].num_rows == 0
     assert "step-level: strategy not enabled" in out["report"]["notes"]
@@ -166,12 +197,14 @@ def test_step_pairs_from_correct_continuation(build, mixed_rows):
 
 def test_step_pairs_need_matching_prefix_and_correct_continuation(build):
     base = traj("r", "p", "a", "incorrect", text="x = 1\n\ny = 3\n\nz = 4", err=1)
-    rows = [base, traj("ok", "p", "a"),
-            traj("k1", "p", "a", parent="r", prefix="x = 1", text="y = 2\n\nz = 3", sample=1),
-            traj("k2", "p", "a", parent="r", prefix="x = 2", text="y = 2", sample=2),
-            traj("k3", "p", "a", "incorrect", parent="r", prefix="x = 1", text="y = 9",
-                 sample=3),
-            traj("k4", "p", "a", parent="r", prefix="x = 1", text="y = 3", sample=4)]
+    rows = [
+        base,
+        traj("ok", "p", "a"),
+        traj("k1", "p", "a", parent="r", prefix="x = 1", text="y = 2\n\nz = 3", sample=1),
+        traj("k2", "p", "a", parent="r", prefix="x = 2", text="y = 2", sample=2),
+        traj("k3", "p", "a", "incorrect", parent="r", prefix="x = 1", text="y = 9", sample=3),
+        traj("k4", "p", "a", parent="r", prefix="x = 1", text="y = 3", sample=4),
+    ]
     out = build(rows, pair_config=PairConfig(step_max_per_trajectory=0))
     (row,) = out["step_pairs"].to_pylist()  # k2: other prefix, k3: wrong, k4: same step
     assert row["chosen_trajectory_id"] == "k1"
@@ -198,6 +231,7 @@ def test_trajectories_without_a_problem_are_reported():
     from scoring_helpers import make_inputs
 
     from mathpref.scoring import build_pairs, compute_scores
+
     p, t, v = make_inputs(grid())
     s = compute_scores(p.slice(0, 0), t, v)
     out = build_pairs(p.slice(0, 0), t, v, s["trajectory_scores"], s["problem_scores"])

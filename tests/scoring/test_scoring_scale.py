@@ -18,8 +18,13 @@ def _run(n_problems):
     start = time.perf_counter()
     s = compute_scores(p, t, v, ScoreConfig())
     r = build_pairs(p, t, v, s["trajectory_scores"], s["problem_scores"], PairConfig())
-    return {"problems": p, "trajectories": t, "verifications": v, **s, **r}, \
-        time.perf_counter() - start
+    return {
+        "problems": p,
+        "trajectories": t,
+        "verifications": v,
+        **s,
+        **r,
+    }, time.perf_counter() - start
 
 
 def test_synthetic_build_is_consistent_and_passes_audits():

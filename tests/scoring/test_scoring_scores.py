@@ -9,8 +9,9 @@ from mathpref.scoring import PairConfig, ScoreConfig, compute_scores
 
 def scores(rows, config=None, extra_problems=()):
     out = compute_scores(*make_inputs(rows, extra_problems), config or ScoreConfig())
-    return by_id(out["problem_scores"], "problem_id"), by_id(out["trajectory_scores"],
-                                                             "trajectory_id")
+    return by_id(out["problem_scores"], "problem_id"), by_id(
+        out["trajectory_scores"], "trajectory_id"
+    )
 
 
 def test_problem_scores_known_values(mixed_rows):
@@ -34,8 +35,11 @@ def test_problem_scores_known_values(mixed_rows):
 
 
 def test_missing_probes_null_s_cf_and_renormalised_s_wm():
-    rows = [traj("a", "p", "x", values=["1", "2"]), traj("b", "p", "y", values=["1", "2"]),
-            traj("c", "p", "z", "incorrect", values=["3"])]
+    rows = [
+        traj("a", "p", "x", values=["1", "2"]),
+        traj("b", "p", "y", values=["1", "2"]),
+        traj("c", "p", "z", "incorrect", values=["3"]),
+    ]
     ps, _ = scores(rows)
     p = ps["p"]
     assert p["s_cf"] is None
@@ -46,15 +50,22 @@ def test_missing_probes_null_s_cf_and_renormalised_s_wm():
 def test_s_cf_needs_both_sides_and_agreement():
     only_cf = [traj("a", "p", "cf", probe="counterfactual"), traj("b", "p", "x")]
     assert scores(only_cf)[0]["p"]["s_cf"] is None
-    agree = [traj("a", "p", "cf", probe="counterfactual"), traj("b", "p", "c", probe="canonical"),
-             traj("d", "p", "pp", "incorrect", probe="paraphrase")]
+    agree = [
+        traj("a", "p", "cf", probe="counterfactual"),
+        traj("b", "p", "c", probe="canonical"),
+        traj("d", "p", "pp", "incorrect", probe="paraphrase"),
+    ]
     assert scores(agree)[0]["p"]["s_cf"] == pytest.approx(0.5)
 
 
 def test_null_keys_disagree_and_small_problems_are_null():
-    ps, _ = scores([traj("a", "p", status="unverifiable", key=None),
-                    traj("b", "p", "y", status="unverifiable", key=None),
-                    traj("c", "q", values=["1"])])
+    ps, _ = scores(
+        [
+            traj("a", "p", status="unverifiable", key=None),
+            traj("b", "p", "y", status="unverifiable", key=None),
+            traj("c", "q", values=["1"]),
+        ]
+    )
     assert ps["p"]["s_end"] == 0.0 and ps["p"]["majority_answer"] is None
     assert ps["p"]["pass_rate"] is None and ps["p"]["s_path"] is None
     assert ps["q"]["s_end"] is None and ps["q"]["s_path"] is None and ps["q"]["s_wm"] is None
@@ -88,11 +99,14 @@ def test_none_correct():
 
 
 def test_quality_mixes_conciseness_and_canonical_overlap():
-    rows = [traj("c1", "p", "canon", values=["1", "2"], tokens=100, probe="canonical"),
-            traj("c2", "p", "canon", values=["1", "2", "3", "4"], tokens=100, probe="canonical",
-                 sample=1),
-            traj("x", "p", "x", values=["1", "3"], tokens=200),
-            traj("y", "p", "y", values=None, tokens=100)]
+    rows = [
+        traj("c1", "p", "canon", values=["1", "2"], tokens=100, probe="canonical"),
+        traj(
+            "c2", "p", "canon", values=["1", "2", "3", "4"], tokens=100, probe="canonical", sample=1
+        ),
+        traj("x", "p", "x", values=["1", "3"], tokens=200),
+        traj("y", "p", "y", values=None, tokens=100),
+    ]
     _, ts = scores(rows)
     assert ts["c1"]["canonical_overlap"] == pytest.approx(0.5)  # vs c2 only
     assert ts["x"]["canonical_overlap"] == pytest.approx((1 / 3 + 2 / 4) / 2)
@@ -103,10 +117,16 @@ def test_quality_mixes_conciseness_and_canonical_overlap():
 
 
 def test_length_penalty_and_weights():
-    config = ScoreConfig(alpha=2.0, beta=0.0, gamma=0.0, length_penalty_per_token=0.01,
-                         length_penalty_free_tokens=100)
-    _, ts = scores([traj("a", "p", tokens=150), traj("b", "p", "y", "incorrect", tokens=50)],
-                   config)
+    config = ScoreConfig(
+        alpha=2.0,
+        beta=0.0,
+        gamma=0.0,
+        length_penalty_per_token=0.01,
+        length_penalty_free_tokens=100,
+    )
+    _, ts = scores(
+        [traj("a", "p", tokens=150), traj("b", "p", "y", "incorrect", tokens=50)], config
+    )
     assert ts["a"]["length_penalty"] == pytest.approx(0.5)
     assert ts["a"]["reward"] == pytest.approx(2.0 - 0.5)
     assert ts["b"]["reward"] == 0.0
@@ -120,20 +140,30 @@ def test_token_estimate_from_whitespace():
 
 
 def test_eligibility_reasons():
-    rows = [traj("ok", "p"),
-            traj("unv", "p", status="unverifiable", key=None),
-            traj("tmo", "p", status="timeout", key=None),
-            traj("err", "p", status="error", key=None),
-            traj("cut", "p", finish="length"),
-            traj("fb", "p", "incorrect", rule="last_number"),
-            traj("short", "p", tokens=2),
-            traj("long", "p", tokens=5000),
-            traj("nov", "p", status=None)]
+    rows = [
+        traj("ok", "p"),
+        traj("unv", "p", status="unverifiable", key=None),
+        traj("tmo", "p", status="timeout", key=None),
+        traj("err", "p", status="error", key=None),
+        traj("cut", "p", finish="length"),
+        traj("fb", "p", "incorrect", rule="last_number"),
+        traj("short", "p", tokens=2),
+        traj("long", "p", tokens=5000),
+        traj("nov", "p", status=None),
+    ]
     config = ScoreConfig(min_completion_tokens=3, max_completion_tokens=4000)
     reasons = {t: r["ineligible_reason"] for t, r in scores(rows, config)[1].items()}
-    assert reasons == {"ok": None, "unv": "status_unverifiable", "tmo": "status_timeout",
-                       "err": "status_error", "cut": "length_cut", "fb": "fallback_answer",
-                       "short": "too_short", "long": "too_long", "nov": "status_missing"}
+    assert reasons == {
+        "ok": None,
+        "unv": "status_unverifiable",
+        "tmo": "status_timeout",
+        "err": "status_error",
+        "cut": "length_cut",
+        "fb": "fallback_answer",
+        "short": "too_short",
+        "long": "too_long",
+        "nov": "status_missing",
+    }
     loose = scores(rows, ScoreConfig(exclude_fallback_answers=False))[1]
     assert loose["fb"]["eligible"] and loose["long"]["eligible"]
 
@@ -152,10 +182,12 @@ def test_split_is_stable_when_problems_are_added():
     second = {p: r["split"] for p, r in scores(more, config)[0].items()}
     assert all(second[p] == s for p, s in first.items())
     assert 0 < sum(s == "test" for s in second.values()) < 120
-    assert {r["split"] for r in scores(rows, ScoreConfig(test_fraction=0.0))[0].values()} \
-        == {"train"}
-    assert {r["split"] for r in scores(rows, ScoreConfig(test_fraction=1.0))[0].values()} \
-        == {"test"}
+    assert {r["split"] for r in scores(rows, ScoreConfig(test_fraction=0.0))[0].values()} == {
+        "train"
+    }
+    assert {r["split"] for r in scores(rows, ScoreConfig(test_fraction=1.0))[0].values()} == {
+        "test"
+    }
     salted = scores(rows, ScoreConfig(test_fraction=0.3, split_salt="v2"))[0]
     assert any(salted[p]["split"] != s for p, s in first.items())
 
@@ -166,24 +198,35 @@ def test_custom_difficulty_bands():
     assert scores(rows, config)[0]["p"]["difficulty_band"] == "easy"  # 0.5 <= pass_rate
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"difficulty_edges": (0.5, 0.2)},
-    {"difficulty_edges": (0.5,), "difficulty_labels": ("a", "b", "c")},
-    {"w_end": -1.0},
-    {"w_end": 0.0, "w_path": 0.0, "w_cf": 0.0},
-    {"test_fraction": 1.5},
-    {"min_completion_tokens": 10, "max_completion_tokens": 5},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"difficulty_edges": (0.5, 0.2)},
+        {"difficulty_edges": (0.5,), "difficulty_labels": ("a", "b", "c")},
+        {"w_end": -1.0},
+        {"w_end": 0.0, "w_path": 0.0, "w_cf": 0.0},
+        {"test_fraction": 1.5},
+        {"min_completion_tokens": 10, "max_completion_tokens": 5},
+    ],
+)
 def test_score_config_validation(kwargs):
     with pytest.raises(SpecError):
         ScoreConfig(**kwargs)
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"strategies": ("correctness", "bogus")}, {"tie_policy": "coin"}, {"balance": "x"},
-    {"min_pass_rate": 0.8, "max_pass_rate": 0.2}, {"max_pairs_per_problem": -1},
-    {"kto_balance": "y"}, {"prompt_source": "z"}, {"seed": -1},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"strategies": ("correctness", "bogus")},
+        {"tie_policy": "coin"},
+        {"balance": "x"},
+        {"min_pass_rate": 0.8, "max_pass_rate": 0.2},
+        {"max_pairs_per_problem": -1},
+        {"kto_balance": "y"},
+        {"prompt_source": "z"},
+        {"seed": -1},
+    ],
+)
 def test_pair_config_validation(kwargs):
     with pytest.raises(SpecError):
         PairConfig(**kwargs)
@@ -191,5 +234,6 @@ def test_pair_config_validation(kwargs):
 
 def test_config_fields_have_help():
     from dataclasses import fields
+
     for cls in (ScoreConfig, PairConfig):
         assert all(f.metadata.get("help") for f in fields(cls))

@@ -35,6 +35,7 @@ def _reader(tables, reads):
         reads.append((kind, columns))
         table = tables[kind]
         return table if columns is None else table.select(columns)
+
     return read
 
 

@@ -16,11 +16,15 @@ pytestmark = pytest.mark.timeout(60)
 GSM8K_TEST = Path("/work/shared/data/gsm8k/test.jsonl")
 
 CASES = [  # (solution, expected first_arith_error_step)
-    ("Janet sells 16 - 3 - 4 = <<16-3-4=9>>9 eggs.\nShe makes 9 * 2 = $<<9*2=18>>18.\n#### 18",
-     None),
+    (
+        "Janet sells 16 - 3 - 4 = <<16-3-4=9>>9 eggs.\nShe makes 9 * 2 = $<<9*2=18>>18.\n#### 18",
+        None,
+    ),
     ("Janet sells 16 - 3 - 4 = 9 eggs.\nShe makes 9 * 2 = $17.\n#### 17", 1),
-    ("It costs 800/3 = <<800/3=266.6666666666667>>266.67 each.\nSo 10/3 = 3.33 and 2/3 = 0.67",
-     None),
+    (
+        "It costs 800/3 = <<800/3=266.6666666666667>>266.67 each.\nSo 10/3 = 3.33 and 2/3 = 0.67",
+        None,
+    ),
     ("First 10/3 = 3.3 laps.\nThen 10/3 = 3 laps.", 1),  # a shown integer must be exact
     ("She had 1,000 + 2,500 = $3,500.\nThat is 3,500 x 2 = 7,000.\nSo 7,000 ÷ 4 = 1,751", 2),
     ("The rate is 1000/7 ≈ 142.9.\nRoughly 1000/7 = about 143.\nBut 1000/7 ≈ 150", 2),
@@ -67,8 +71,20 @@ def test_evaluator_whitelist() -> None:
     assert evaluate("-2^2") == -4
     assert evaluate("25% * 8") == 2
     assert evaluate("25 / 1/3") == 75  # GSM8K: a tight fraction is one number
-    for bad in ("__import__('os')", "a.b", "f(2)", "x + 1", "2; 3", "[1]", "'1'", "1 +",
-                "9**9**9**9", "2 / 0", "4 ^ 0.5", "1" * 200):
+    for bad in (
+        "__import__('os')",
+        "a.b",
+        "f(2)",
+        "x + 1",
+        "2; 3",
+        "[1]",
+        "'1'",
+        "1 +",
+        "9**9**9**9",
+        "2 / 0",
+        "4 ^ 0.5",
+        "1" * 200,
+    ):
         with pytest.raises(ArithError):
             evaluate(bad)
 
@@ -86,8 +102,14 @@ def test_rounding_rules() -> None:
 
 def test_batch_table() -> None:
     table = check_steps_batch(["2 + 2 = 4", "2 + 2 = 5\n#### 5", ""])
-    assert table.column_names == ["step_statuses", "first_arith_error_step", "n_steps",
-                                  "n_claims", "n_failed_claims", "intermediate_values"]
+    assert table.column_names == [
+        "step_statuses",
+        "first_arith_error_step",
+        "n_steps",
+        "n_claims",
+        "n_failed_claims",
+        "intermediate_values",
+    ]
     rows = table.to_pylist()
     assert rows[0]["first_arith_error_step"] is None
     assert rows[1]["step_statuses"] == ["arith_error", "unchecked"]

@@ -1,8 +1,11 @@
-"""Stage base class and registry. A stage is a small class with one job.
+"""The stage contract: base class, context, config helpers and registry. A stage is a small
+class with one job.
 
 A stage declares its kind, an explicit code-version constant, a config dataclass (fields carry
 `help` metadata; `metadata={"path": True}` marks an input file, which is content-hashed), its input
-roles and its outputs (role -> dataset kind). The runner does caching, sharding, resume, writing.
+roles and its outputs (role -> dataset kind), and the SQL audits (`sql/audits/*.sql`) a build that
+contains it must pass. Executors and the runner (`mathpref.pipeline`) do caching, sharding, resume
+and writing; this module knows nothing of them, so stages never import the runner.
 """
 
 from __future__ import annotations
@@ -88,6 +91,9 @@ class Stage:
     outputs: ClassVar[dict[str, str]] = {}  # role -> dataset kind; the first is primary
     shard_rows: ClassVar[int] = 0  # rows of the sharding input per shard; 0 = not sharded
     shard_input: ClassVar[str | None] = None
+    # Audits (file stems of `sql/audits/`) run over the whole build when it contains this stage;
+    # a build whose audits return rows is not published.
+    audits: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, name: str, config: dict[str, Any], base_dir: Path):
         self.name = name

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from mathpref.db import connection as _sql
 from mathpref.errors import AuditError
-from mathpref.scoring import _sql
 
 Source = Mapping[str, pa.Table]
 

@@ -71,19 +71,21 @@ def _catalog(con: duckdb.DuckDBPyConnection, store: Store) -> None:
 
 def connect(store: Store, pipeline: str | None = None) -> duckdb.DuckDBPyConnection:
     """Views over a pipeline's last successful build (default: the newest build of any)."""
-    ref = store.read_ref(pipeline)
-    return connect_outputs(store, {n: s["outputs"] for n, s in ref["stages"].items()})
+    return connect_outputs(store, store.read_ref(pipeline).outputs())
 
 
 def audit_build(
-    store: Store, outputs: dict[str, dict[str, dict[str, Any]]]
+    store: Store,
+    outputs: dict[str, dict[str, dict[str, Any]]],
+    names: list[str] | None = None,
 ) -> list[tuple[str, pa.Table]]:
-    """Run every audit of `sql/audits/` over a build; return the ones that found rows."""
-    from mathpref.scoring import run_audits
+    """Run the audits `names` (default: every audit of `sql/audits/`) over a build's outputs;
+    return the ones that found rows."""
+    from mathpref.db.audits import run_audits
 
     con = connect_outputs(store, outputs)
     try:
-        return [(a.name, a.rows) for a in run_audits(con) if a.rows.num_rows]
+        return [(a.name, a.rows) for a in run_audits(con, names=names) if a.rows.num_rows]
     finally:
         con.close()
 

@@ -1,4 +1,4 @@
-"""Run the SQL files of this package in an in-memory DuckDB connection.
+"""DuckDB connections and the SQL files of `sql/` (scores, pairs, audits, analyses, views).
 
 A file holds one query. `materialize` stores its result as a temp table named after the file
 (prefixed with `_`), so later files can read it; `query` returns it as a pyarrow Table. Values
