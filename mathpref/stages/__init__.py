@@ -1,4 +1,11 @@
 """Built-in stages; importing this package registers them."""
 
-from mathpref.decontam import stage as _decontaminate  # noqa: F401,E402
-from mathpref.stages import continuations, generate, importer, problems, scoring, verify  # noqa: F401
+from mathpref.stages import (  # noqa: F401
+    continuations,
+    decontaminate,
+    generate,
+    importer,
+    problems,
+    scoring,
+    verify,
+)
