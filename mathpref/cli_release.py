@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,30 +10,41 @@ import typer
 
 from mathpref.errors import MathprefError
 
-PATH_FLAGS = {"--out": "DIR", "--store": "STORE"}
 StoreOpt = Annotated[str, typer.Option("--store", envvar="MATHPREF_STORE", help="Store directory.")]
 
 
-def recorded_command(argv: list[str]) -> str:
-    """The command line without paths of this machine (DIR / STORE stand for them)."""
-    out, skip = ["mathpref"], None
-    for arg in argv:
-        if skip:
-            out.append(skip)
-            skip = None
+def recorded_command(pipeline: str, flags: dict[str, object], defaults: dict[str, object]) -> str:
+    """The command line in canonical form, without paths of this machine: DIR and STORE stand
+    for the folders, a local --chat-template folder is named by its last part."""
+    out = ["mathpref", "release", pipeline, "--out", "DIR"]
+    for flag, value in flags.items():
+        if value == defaults.get(flag) or value in (None, [], ""):
             continue
-        flag, eq, value = arg.partition("=")
-        if flag in PATH_FLAGS:
-            if eq:
-                out.append(f"{flag}={PATH_FLAGS[flag]}")
-            else:
-                out.append(flag)
-                skip = PATH_FLAGS[flag]
-            continue
-        if flag == "--chat-template" and eq and Path(value).exists():
-            arg = f"{flag}={Path(value).name}"
-        out.append(arg)
+        if flag == "--store":
+            out += [flag, "STORE"]
+        elif isinstance(value, bool):
+            out.append(flag if value else flag.replace("--", "--no-", 1))
+        elif isinstance(value, list):
+            for v in value:
+                out += [flag, Path(str(v)).name]
+        else:
+            text = str(value)
+            if flag == "--chat-template" and Path(text).exists():
+                text = Path(text).name
+            out += [flag, text]
     return shlex.join(out)
+
+
+DEFAULTS = {
+    "--store": ".mathpref",
+    "--format": "conversational",
+    "--sft-per-problem": 4,
+    "--same-prompt-only": False,
+    "--drop-contaminated": False,
+    "--allow-contaminated": False,
+    "--eval-sets": "gsm8k-test,gsm8k-platinum,math500",
+    "--threshold": 0.5,
+}
 
 
 def register(app: typer.Typer) -> None:
@@ -73,6 +83,21 @@ def register(app: typer.Typer) -> None:
         from mathpref.release import ReleaseOptions, release_build
         from mathpref.store import Store
 
+        flags = {
+            "--store": store,
+            "--name": name,
+            "--format": format,
+            "--chat-template": chat_template,
+            "--include": include,
+            "--sft-per-problem": sft_per_problem,
+            "--same-prompt-only": same_prompt_only,
+            "--drop-contaminated": drop_contaminated,
+            "--allow-contaminated": allow_contaminated,
+            "--eval-sets": eval_sets,
+            "--eval-file": eval_file,
+            "--threshold": threshold,
+            "--license": license,
+        }
         try:
             decontam = DecontamConfig(
                 eval_sets=[s for s in eval_sets.split(",") if s],
@@ -90,7 +115,7 @@ def register(app: typer.Typer) -> None:
                 allow_contaminated=allow_contaminated,
                 license=license,
                 decontam=decontam,
-                command=recorded_command(sys.argv[1:]),
+                command=recorded_command(pipeline, flags, DEFAULTS),
             )
         except ValueError as exc:
             raise MathprefError(str(exc)) from None
