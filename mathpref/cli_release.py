@@ -48,6 +48,8 @@ DEFAULTS = {
 
 
 def register(app: typer.Typer) -> None:
+    register_publish(app)
+
     @app.command()
     def release(
         pipeline: Annotated[str, typer.Argument(help="Pipeline whose last build to release.")],
@@ -128,3 +130,24 @@ def register(app: typer.Typer) -> None:
         if res["flagged"]:
             typer.echo(f"decontamination: {res['flagged']} problem(s) flagged, {res['action']}")
         typer.echo(f"release written to {res['out']}")
+
+
+def register_publish(app: typer.Typer) -> None:
+    @app.command()
+    def publish(
+        folder: Annotated[str, typer.Argument(help="A release folder (from `mathpref release`).")],
+        repo: Annotated[str, typer.Option("--repo", help="Hub dataset repo ORG/NAME.")],
+        tag: Annotated[
+            str | None, typer.Option("--tag", help="Tag the commit (never moved).")
+        ] = None,
+        private: Annotated[bool, typer.Option(help="Create the repo private.")] = False,
+    ):
+        """Upload a release folder to the Hub in one commit (stale files deleted), then tag it."""
+        from mathpref.release.publish import publish_release
+
+        res = publish_release(folder, repo, tag=tag, private=private)
+        what = "new commit" if res.new_commit else "unchanged, no new commit"
+        typer.echo(
+            f"{res.repo}: {what} {res.commit[:12]} ({res.uploaded} file(s) sent, "
+            f"{res.deleted} stale file(s) deleted)" + (f", tag {res.tag}" if res.tag else "")
+        )
