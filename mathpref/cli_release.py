@@ -43,6 +43,7 @@ DEFAULTS = {
     "--drop-contaminated": False,
     "--allow-contaminated": False,
     "--eval-sets": "gsm8k-test,gsm8k-platinum,math500",
+    "--eval-source": "auto",
     "--threshold": 0.5,
 }
 
@@ -78,6 +79,9 @@ def register(app: typer.Typer) -> None:
             list[str] | None, typer.Option(help="Extra eval file (JSONL/JSON/Parquet, 'question').")
         ] = None,
         threshold: Annotated[float, typer.Option(help="n-gram coverage that flags.")] = 0.5,
+        eval_source: Annotated[
+            str, typer.Option(help="Where eval sets are read: auto | local | hub (pinned).")
+        ] = "auto",
         license: Annotated[str, typer.Option(help="Card licence (Hub id).")] = "",
     ):
         """Freeze a pipeline's last build into a Hub-ready dataset folder."""
@@ -96,6 +100,7 @@ def register(app: typer.Typer) -> None:
             "--drop-contaminated": drop_contaminated,
             "--allow-contaminated": allow_contaminated,
             "--eval-sets": eval_sets,
+            "--eval-source": eval_source,
             "--eval-file": eval_file,
             "--threshold": threshold,
             "--license": license,
@@ -105,6 +110,7 @@ def register(app: typer.Typer) -> None:
                 eval_sets=[s for s in eval_sets.split(",") if s],
                 files=[{"path": str(Path(f).resolve())} for f in eval_file or []],
                 threshold=threshold,
+                source=eval_source,
             )
             opts = ReleaseOptions(
                 name=name,

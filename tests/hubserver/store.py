@@ -115,3 +115,15 @@ class HubState:
             }
         files.update(adds)
         return self._add_commit(repo, head.oid if head else None, message, files)
+
+    def seed(self, repo_id: str, files: dict[str, bytes], oid: str) -> Repo:
+        """A repo whose main branch is one commit with a chosen oid (a pinned revision)."""
+        repo = Repo(repo_id, False)
+        entries = {p: Entry(d, p.endswith(LFS_SUFFIXES)) for p, d in files.items()}
+        repo.commits[oid] = Commit(oid, None, "seeded", entries)
+        repo.branches["main"] = oid
+        for e in entries.values():
+            if e.lfs:
+                self.lfs[e.sha256] = e.data
+        self.repos[repo_id] = repo
+        return repo

@@ -177,3 +177,42 @@ def test_missing_repo_and_network_failure(hub, releases, tmp_path):
     res = _cli(tmp_path, f"http://127.0.0.1:{port}", GOOD, demo, "--repo", "org/demo")
     assert res.returncode == 1 and res.stderr.count("\n") == 1
     assert "cannot reach the Hub" in res.stderr and GOOD not in res.stderr
+
+
+def test_eval_set_from_a_pinned_hub_revision(hub, tmp_path, shared_data):
+    """The registry's `source="hub"` path: datasets reads openai/gsm8k at the pinned commit."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from mathpref.evalsets import get_eval_set
+
+    spec = get_eval_set("gsm8k-test")
+    rows = [json.loads(x) for x in (shared_data / "gsm8k/test.jsonl").read_text().splitlines()[:3]]
+    buf = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(rows), buf)
+    readme = (
+        "---\nconfigs:\n- config_name: main\n  data_files:\n  - split: test\n"
+        "    path: main/test-*\n---\n"
+    )
+    hub.state.seed(
+        spec.hub_repo,
+        {"README.md": readme.encode(), "main/test-00000-of-00001.parquet": buf.getvalue()},
+        spec.hub_revision,
+    )
+    got = _py(
+        tmp_path,
+        hub.url,
+        None,
+        """
+        import json
+        from mathpref.evalsets import load_eval_set
+        t = load_eval_set("gsm8k-test", source="hub")
+        print(json.dumps(t.select(["item_id", "question"]).to_pylist()))
+    """,
+    )
+    assert [r["question"] for r in got] == [r["question"] for r in rows]
+    assert got[0]["item_id"] == "gsm8k-test:0"
+    # another revision than the pinned one is never read
+    assert any(spec.hub_revision in p for _, p in hub.state.requests)
