@@ -162,8 +162,20 @@ def test_rate_limit_is_retried_then_reported(hub, releases, tmp_path):
     )
     assert got == {"new": True} and hub.state.fail["/preupload/"] == []
     hub.state.fail["/api/datasets/org/demo/refs"] = [429] * 10
-    res = _cli(tmp_path, hub.url, GOOD, demo, "--repo", "org/demo")
-    assert res.returncode == 1 and "rate-limiting (429)" in res.stderr
+    got = _py(
+        tmp_path,
+        hub.url,
+        GOOD,
+        f"""
+        import json
+        from mathpref.release.publish import PublishError, publish_release
+        try:
+            publish_release({str(demo)!r}, "org/demo", backoff=0.01)
+        except PublishError as exc:
+            print(json.dumps(str(exc)))
+    """,
+    )
+    assert "rate-limiting (429) after 6 tries" in got and "\n" not in got
 
 
 def test_missing_repo_and_network_failure(hub, releases, tmp_path):
