@@ -3,6 +3,8 @@ flagged problems when asked (see `mathpref.decontam`)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -28,7 +30,7 @@ def decontaminate(data: BuildData, opts: ReleaseOptions) -> tuple[pa.Table | Non
     )
     record = {
         "eval_sets": [{"name": t["eval_set"][0].as_py(), "rows": t.num_rows} for t in tables],
-        "files": list(c.files),
+        "files": eval_files_record(c.files),
         "n": c.n,
         "threshold": c.threshold,
         "problems": problems.num_rows,
@@ -50,3 +52,17 @@ def drop_problems(data: BuildData, ids: set[str]) -> int:
             dropped += t.num_rows - pc.sum(keep).as_py() if t.num_rows else 0
         data.tables[kind] = t.filter(keep)
     return dropped
+
+
+def eval_files_record(files: list[dict]) -> list[dict]:
+    """User eval files by name and content digest: no path of this machine in a release."""
+    from mathpref.hashing import file_digest
+
+    return [
+        {
+            "name": f.get("name") or Path(f["path"]).stem,
+            "question_field": f.get("question_field", "question"),
+            "sha256": file_digest(f["path"]).removeprefix("sha256:"),
+        }
+        for f in files
+    ]

@@ -139,6 +139,11 @@ def _description(data: BuildData) -> str:
 def _options(opts: ReleaseOptions) -> dict[str, Any]:
     from dataclasses import asdict
 
+    from mathpref.release.contamination import eval_files_record
+
     d = asdict(opts)
     d.pop("command", None)
+    d["decontam"]["files"] = eval_files_record(opts.decontam.files)
+    if d["chat_template"] and Path(d["chat_template"]).exists():
+        d["chat_template"] = Path(d["chat_template"]).name  # a local folder: its name only
     return d

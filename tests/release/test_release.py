@@ -272,3 +272,24 @@ def test_include_raw_tables(store, tmp_path):
     assert not set(ds["train"]["problem_id"]) & set(ds["test"]["problem_id"])
     with pytest.raises(ValueError, match="--include: unknown"):
         ReleaseOptions(include=["pairs"])
+
+
+def test_no_machine_paths_with_user_eval_file_and_chat_template(store, tmp_path, tiny_model):
+    from mathpref.decontam.config import DecontamConfig
+
+    ev = tmp_path / "my_eval.jsonl"
+    ev.write_text(json.dumps({"question": "What is the secret number of the club today?"}) + "\n")
+    out = tmp_path / "rel"
+    opts = ReleaseOptions(
+        format="standard",
+        allow_contaminated=True,
+        chat_template=str(tiny_model),
+        decontam=DecontamConfig(files=[{"path": str(ev)}]),
+    )
+    release_build(store, "prm800k-step-pairs", out, opts)
+    for name in ("README.md", "mathpref_release.json"):
+        text = (out / name).read_text()
+        assert str(tmp_path) not in text and str(tiny_model.parent) not in text
+    record = json.loads((out / "mathpref_release.json").read_text())
+    assert record["decontamination"]["files"][0]["name"] == "my_eval"
+    assert [e["name"] for e in record["decontamination"]["eval_sets"]][-1] == "my_eval"
