@@ -20,7 +20,6 @@ app = typer.Typer(
 )
 datasets_app = typer.Typer(no_args_is_help=True, help="Inspect and clean the dataset store.")
 app.add_typer(datasets_app, name="datasets")
-register_release(app)
 
 STATE = {"debug": False}
 StoreOpt = Annotated[str, typer.Option("--store", envvar="MATHPREF_STORE", help="Store directory.")]
@@ -167,6 +166,9 @@ def version():
     import mathpref
 
     typer.echo(mathpref.__version__)
+
+
+register_release(app)  # release, publish (mathpref/cli_release.py)
 
 
 def main() -> None:
