@@ -49,7 +49,7 @@ DEFAULTS = {
 
 
 def register(app: typer.Typer) -> None:
-    register_publish(app)
+    """Add `release` and `publish` to the CLI."""
 
     @app.command()
     def release(
@@ -136,6 +136,8 @@ def register(app: typer.Typer) -> None:
         if res["flagged"]:
             typer.echo(f"decontamination: {res['flagged']} problem(s) flagged, {res['action']}")
         typer.echo(f"release written to {res['out']}")
+
+    register_publish(app)
 
 
 def register_publish(app: typer.Typer) -> None:
