@@ -127,7 +127,13 @@ def register(app: typer.Typer) -> None:
             )
         except ValueError as exc:
             raise MathprefError(str(exc)) from None
-        res = release_build(Store(store, create=False), pipeline, out, opts)
+        res = release_build(
+            Store(store, create=False),
+            pipeline,
+            out,
+            opts,
+            progress=lambda text: typer.echo(f"... {text}", err=True),
+        )
         for config, splits in res["configs"].items():
             sizes = ", ".join(f"{s} {v['rows']}" for s, v in splits.items())
             typer.echo(f"{config}: {sizes}")

@@ -9,6 +9,7 @@ of this machine, so the same build gives byte-identical files.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,20 @@ from mathpref.store import Store
 
 
 def release_build(
-    store: Store | str | Path, pipeline: str, out: str | Path, opts: ReleaseOptions | None = None
+    store: Store | str | Path,
+    pipeline: str,
+    out: str | Path,
+    opts: ReleaseOptions | None = None,
+    progress: Callable[[str], None] = lambda text: None,
 ) -> dict[str, Any]:
     opts = opts or ReleaseOptions()
     st = store if isinstance(store, Store) else Store(store, create=False)
+    progress(f"reading the last build of {pipeline}")
     data = load_build(st, pipeline)
+    progress(
+        f"decontaminating {data.table('problems').num_rows} problem(s) against "
+        f"{', '.join(opts.decontam.eval_sets + [f['path'] for f in opts.decontam.files])}"
+    )
     found, decontam = decontaminate(data, opts)
     if decontam["flagged_problems"]:
         if opts.drop_contaminated:
@@ -46,6 +56,7 @@ def release_build(
                 f"{r['score']:.2f}): pass --drop-contaminated to leave them out or "
                 "--allow-contaminated to release them (the card says so)"
             )
+    progress("building configs")
     p, built, skipped = build_configs(data, opts)
     if not built:
         raise ReleaseError(f"build of '{pipeline}' gives no rows in any config: {skipped}")
@@ -67,6 +78,7 @@ def release_build(
                 "notes": b.notes,
                 "duplicates": b.dropped_duplicates,
             }
+        progress("drawing plots, writing the card")
         pngs = build_plots(data, p, built)
         for rel, png in pngs.items():
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
