@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from mathpref.cli_release import register as register_release
 from mathpref.errors import MathprefError
 
 app = typer.Typer(
@@ -165,6 +166,9 @@ def version():
     import mathpref
 
     typer.echo(mathpref.__version__)
+
+
+register_release(app)  # release, publish (mathpref/cli_release.py)
 
 
 def main() -> None:
