@@ -149,14 +149,22 @@ def datasets_gc(
 ):
     """Remove unfinished work and datasets no build refers to."""
     from mathpref.store import open_store
+    from mathpref.store.gc import collect
 
     st = open_store(store)
     with st.lock():
-        removed = st.gc(dry_run=dry_run, keep_history=not prune_history)
+        report = collect(st, dry_run=dry_run, keep_history=not prune_history)
     verb = "would remove" if dry_run else "removed"
-    typer.echo(f"{verb} {len(removed)} item(s)")
-    for r in removed:
+    typer.echo(f"{verb} {len(report.removed)} item(s)")
+    for r in report.removed:
         typer.echo(f"  {r}")
+    for line in report.restored + report.problems:
+        typer.echo(line)
+
+
+from mathpref import cli_store  # noqa: E402  (verify, repair)
+
+cli_store.register(datasets_app)
 
 
 @app.command()
