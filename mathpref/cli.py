@@ -66,13 +66,13 @@ def sql(
     """Query a build's datasets with DuckDB."""
     from mathpref.cli_render import print_table
     from mathpref.db import connect
-    from mathpref.db import query as run_query
+    from mathpref.db.readonly import readonly_query
     from mathpref.store import open_store
 
     if format not in ("table", "csv", "json"):
         raise MathprefError(f"--format must be table, csv or json, not '{format}'")
-    con = connect(open_store(store), pipeline)
-    print_table(run_query(con, query), format)
+    st = open_store(store)
+    print_table(readonly_query(connect(st, pipeline), query, st.root), format)
 
 
 @app.command()
