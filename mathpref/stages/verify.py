@@ -55,6 +55,7 @@ class VerifyStage(Stage):
 
     # Only these trajectory columns are read (not prompts, not the other metadata).
     COLUMNS = ("trajectory_id", "problem_id", "prefix", "completion")
+    input_columns = {"trajectories": COLUMNS, "problems": ("problem_id", "gold_answer")}
 
     def _trajectories(self, ctx) -> pa.Table:
         return ctx.input("trajectories", list(self.COLUMNS))
