@@ -176,34 +176,47 @@ def version():
 
 
 def main() -> None:
+    from mathpref import interrupts
+
     debug = "--debug" in sys.argv or os.environ.get("MATHPREF_DEBUG") == "1"
+    interrupts.install()
     try:
-        app(standalone_mode=False)
+        rv = app(standalone_mode=False)
+        if rv == 130:  # typer turned a KeyboardInterrupt into a return value
+            interrupts.stop(130)
     except MathprefError as exc:
         if debug:
             traceback.print_exc()
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        sys.exit(130)
-    except Exception as exc:
-        import click
+    except SystemExit:
+        raise
+    except BaseException as exc:
+        code = interrupts.exit_code(exc)
+        if code is not None:
+            interrupts.stop(code)  # Ctrl-C (130) or SIGTERM (143), also when click wrapped it
+        if not isinstance(exc, Exception):
+            raise
+        _fail(exc, debug)
 
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(1)
-        if debug:
-            traceback.print_exc()
-        print(
-            f"error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
-            file=sys.stderr,
-        )
+
+def _fail(exc: Exception, debug: bool) -> None:
+    import click
+
+    if isinstance(exc, click.exceptions.Exit):
+        sys.exit(exc.exit_code)
+    if isinstance(exc, click.ClickException):
+        exc.show()
+        sys.exit(exc.exit_code)
+    if isinstance(exc, click.exceptions.Abort):
         sys.exit(1)
+    if debug:
+        traceback.print_exc()
+    print(
+        f"error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
+        file=sys.stderr,
+    )
+    sys.exit(1)
 
 
 if __name__ == "__main__":
