@@ -12,9 +12,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import uuid
 from pathlib import Path
 from typing import Any
+
+
+def fault_point(name: str) -> None:
+    """Test hook for the fault-injection suite: SIGKILL this process at a named point of a
+    write when MATHPREF_DEBUG_KILL_AT names it (never set outside tests)."""
+    if os.environ.get("MATHPREF_DEBUG_KILL_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def fsync_path(path: Path) -> None:
@@ -59,6 +67,7 @@ def discard(path: Path, trash: Path) -> None:
     unseal(path) if path.is_dir() else os.chmod(path, 0o644)
     target = trash / f"{path.parent.name}-{path.name}.{uuid.uuid4().hex[:8]}"
     os.rename(path, target)
+    fault_point("discard-renamed")
     remove_tree(target)
 
 

@@ -27,7 +27,14 @@ import mathpref
 from mathpref.errors import StoreCorruptError, StoreError
 from mathpref.schemas import get_schema
 from mathpref.store import integrity
-from mathpref.store.atomic import discard, fsync_path, publish_dir, read_json, write_json_atomic
+from mathpref.store.atomic import (
+    discard,
+    fault_point,
+    fsync_path,
+    publish_dir,
+    read_json,
+    write_json_atomic,
+)
 from mathpref.store.fingerprint import SLICE_ROWS, Fingerprinter, sort_indices
 from mathpref.store.lock import StoreLock
 from mathpref.store.refs import BuildRef
@@ -193,6 +200,7 @@ class Store:
         for f in files:
             fsync_path(tmp / f)
         fsync_path(tmp / "data")
+        fault_point("parts-written")
         man = {
             **manifest,
             "dataset_id": dataset_id,
@@ -207,7 +215,9 @@ class Store:
             "created_at": utcnow(),
         }
         write_json_atomic(tmp / "manifest.json", man)  # fsyncs the file and `tmp`
+        fault_point("manifest-written")
         publish_dir(tmp, final)  # renames, then fsyncs datasets/<kind>/
+        fault_point("published")
         integrity.seal(final)
         return read_json(final / "manifest.json")
 
@@ -234,6 +244,7 @@ class Store:
         return record
 
     def write_stage_record(self, version_id: str, record: dict[str, Any]) -> None:
+        fault_point("stage-record")
         write_json_atomic(self.root / "stages" / f"{version_id}.json", record)
 
     def work_dir(self, version_id: str) -> Path:
@@ -245,6 +256,7 @@ class Store:
         data = ref.to_json() if isinstance(ref, BuildRef) else ref
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         write_json_atomic(self.root / "refs" / "history" / pipeline / f"{stamp}.json", data)
+        fault_point("history-written")
         write_json_atomic(self.root / "refs" / f"{pipeline}.json", data)
 
     def read_ref(self, pipeline: str | None = None) -> BuildRef:
