@@ -20,6 +20,17 @@ SPEC = str(REPO / "pipelines" / "gsm8k-openai-solutions.toml")
 SETS = ["--set", "verify.shard_rows=2500", "--set", "verify.workers=2"]
 
 
+@pytest.fixture
+def started():
+    """Starts builds; whatever a failed test leaves running is killed (its whole group)."""
+    procs = []
+    yield lambda store: procs.append(_start(store)) or procs[-1]
+    for proc in procs:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+
+
 def _start(store):
     env = dict(os.environ, MATHPREF_DEBUG_SHARD_DELAY="1.0")
     cmd = [sys.executable, "-m", "mathpref.cli", "build", SPEC, "--store", str(store), *SETS]
@@ -53,8 +64,8 @@ def _assert_all_gone(kids, timeout=20):
 
 
 @pytest.mark.timeout(240)
-def test_kill_9_leaves_no_child_processes(tmp_path, shared_data):
-    proc = _start(tmp_path / "st")
+def test_kill_9_leaves_no_child_processes(tmp_path, shared_data, started):
+    proc = started(tmp_path / "st")
     kids = _wait_for_children(proc)
     os.kill(proc.pid, signal.SIGKILL)  # the build alone, not its process group
     proc.wait(30)
@@ -63,8 +74,8 @@ def test_kill_9_leaves_no_child_processes(tmp_path, shared_data):
 
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("sig,code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_sigterm_and_ctrl_c_exit_codes_and_one_line(tmp_path, shared_data, sig, code):
-    proc = _start(tmp_path / "st")
+def test_sigterm_and_ctrl_c_exit_codes_and_one_line(tmp_path, shared_data, sig, code, started):
+    proc = started(tmp_path / "st")
     kids = _wait_for_children(proc)
     if sig == signal.SIGINT:
         os.killpg(proc.pid, sig)  # Ctrl-C reaches the whole foreground group
