@@ -83,7 +83,10 @@ class _Worker:
             self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            self.proc.wait(timeout=2)
+            try:  # SIGKILLed; on a loaded machine it may take longer to be reaped, never raise
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
 
 
 class VerifyPool:
