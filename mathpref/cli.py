@@ -67,13 +67,13 @@ def sql(
     """Query a build's datasets with DuckDB."""
     from mathpref.cli_render import print_table
     from mathpref.db import connect
-    from mathpref.db import query as run_query
+    from mathpref.db.readonly import readonly_query
     from mathpref.store import open_store
 
     if format not in ("table", "csv", "json"):
         raise MathprefError(f"--format must be table, csv or json, not '{format}'")
-    con = connect(open_store(store), pipeline)
-    print_table(run_query(con, query), format)
+    st = open_store(store)
+    print_table(readonly_query(connect(st, pipeline), query, st.root), format)
 
 
 @app.command()
@@ -150,14 +150,22 @@ def datasets_gc(
 ):
     """Remove unfinished work and datasets no build refers to."""
     from mathpref.store import open_store
+    from mathpref.store.gc import collect
 
     st = open_store(store)
     with st.lock():
-        removed = st.gc(dry_run=dry_run, keep_history=not prune_history)
+        report = collect(st, dry_run=dry_run, keep_history=not prune_history)
     verb = "would remove" if dry_run else "removed"
-    typer.echo(f"{verb} {len(removed)} item(s)")
-    for r in removed:
+    typer.echo(f"{verb} {len(report.removed)} item(s)")
+    for r in report.removed:
         typer.echo(f"  {r}")
+    for line in report.restored + report.problems:
+        typer.echo(line)
+
+
+from mathpref import cli_store  # noqa: E402  (verify, repair)
+
+cli_store.register(datasets_app)
 
 
 @app.command()
@@ -172,34 +180,47 @@ register_release(app)  # release, publish (mathpref/cli_release.py)
 
 
 def main() -> None:
+    from mathpref import interrupts
+
     debug = "--debug" in sys.argv or os.environ.get("MATHPREF_DEBUG") == "1"
+    interrupts.install()
     try:
-        app(standalone_mode=False)
+        rv = app(standalone_mode=False)
+        if rv == 130:  # typer turned a KeyboardInterrupt into a return value
+            interrupts.stop(130)
     except MathprefError as exc:
         if debug:
             traceback.print_exc()
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        sys.exit(130)
-    except Exception as exc:
-        import click
+    except SystemExit:
+        raise
+    except BaseException as exc:
+        code = interrupts.exit_code(exc)
+        if code is not None:
+            interrupts.stop(code)  # Ctrl-C (130) or SIGTERM (143), also when click wrapped it
+        if not isinstance(exc, Exception):
+            raise
+        _fail(exc, debug)
 
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(1)
-        if debug:
-            traceback.print_exc()
-        print(
-            f"error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
-            file=sys.stderr,
-        )
+
+def _fail(exc: Exception, debug: bool) -> None:
+    import click
+
+    if isinstance(exc, click.exceptions.Exit):
+        sys.exit(exc.exit_code)
+    if isinstance(exc, click.ClickException):
+        exc.show()
+        sys.exit(exc.exit_code)
+    if isinstance(exc, click.exceptions.Abort):
         sys.exit(1)
+    if debug:
+        traceback.print_exc()
+    print(
+        f"error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
+        file=sys.stderr,
+    )
+    sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -47,6 +47,14 @@ class StoreLockedError(StoreError):
     """Another build holds the store's lock."""
 
 
+class StoreCorruptError(StoreError):
+    """A stored dataset version no longer matches its manifest (size, hash or rows)."""
+
+    def __init__(self, message: str, *, dataset_id: str | None = None):
+        super().__init__(message)
+        self.dataset_id = dataset_id
+
+
 class StageError(MathprefError):
     """A stage failed while computing its output."""
 

@@ -29,7 +29,9 @@ def connect_outputs(
     files: dict[str, list[str]] = {k: [] for k in known_kinds()}
     for outs in outputs.values():
         for out in outs.values():
-            files.setdefault(out["kind"], []).extend(str(p) for p in store.files(out["dataset_id"]))
+            files.setdefault(out["kind"], []).extend(
+                str(p) for p in store.verified_files(out["dataset_id"])
+            )
     template = (resource_dir("sql") / "views" / "dataset.sql").read_text()
     for kind, paths in files.items():
         if paths:

@@ -74,6 +74,8 @@ class GenerationResult:
     latency_s: float
     rendered_prompt: str
     error: str | None = None
+    # What the backend had to repair in the reply (e.g. invalid Unicode replaced with U+FFFD).
+    warnings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.finish_reason not in FINISH_REASONS:

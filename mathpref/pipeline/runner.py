@@ -27,6 +27,7 @@ from mathpref.pipeline.executor import (
 )
 from mathpref.pipeline.plan import PlanEntry, why
 from mathpref.pipeline.spec import InputRef, PipelineSpec
+from mathpref.pipeline.wiring import check_wiring
 from mathpref.schemas import get_schema
 from mathpref.stages.base import Stage, StageContext, stage_class
 from mathpref.store import Store
@@ -63,6 +64,7 @@ class Runner:
             cls = stage_class(s.kind)
             self._check_inputs(cls, s)
             self.stages[name] = cls(name, dict(s.config), spec.base_dir)
+        check_wiring(spec, self.stages)  # kinds and columns of every input, before any work
 
     def _check_inputs(self, cls: type[Stage], s) -> None:
         from mathpref.errors import SpecError

@@ -12,14 +12,15 @@
     inputs = { problems = "problems", trajectories = ["trajectories", "continuations"] }
 
 Relative paths in a spec resolve against the directory of the spec file. `${VAR}` and
-`${VAR:-default}` are expanded from the environment first. `inputs` maps each input role of a stage
+`${VAR:-default}` (nested defaults allowed) are expanded from the environment first; `$$` is a
+literal `$` (see `mathpref.pipeline.expand`). The pipeline name becomes a file name in the store:
+letters, digits, '.', '_' and '-' only; stage names: letters, digits, '_' and '-'. `inputs` maps each input role of a stage
 to one upstream stage name (or a list, whose tables are concatenated); `stage.output` picks a
 non-primary output of a stage.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -27,25 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from mathpref.errors import SpecError
+from mathpref.pipeline.expand import expand_vars
 from mathpref.resources import resource_dir
 
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+__all__ = ["InputRef", "PipelineSpec", "StageSpec", "expand_vars", "find_spec", "load_spec"]
+
 _PIPELINE_KEYS = {"name", "description"}
-
-
-def expand_vars(text: str) -> str:
-    def sub(m: re.Match) -> str:
-        value = os.environ.get(m.group(1))
-        if value is None:
-            if m.group(2) is None:
-                raise SpecError(
-                    f"environment variable {m.group(1)} is not set "
-                    f"(write ${{{m.group(1)}:-default}} to give a default)"
-                )
-            return m.group(2)
-        return value
-
-    return _VAR.sub(sub, text)
+_STAGE_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -164,8 +153,19 @@ def load_spec(spec: str, overrides: list[str] = ()) -> PipelineSpec:
         raise SpecError(
             f"{path}: unknown key(s) {sorted(bad)} in [pipeline]; valid: {sorted(_PIPELINE_KEYS)}"
         )
+    name = meta.get("name", path.stem)
+    from mathpref.errors import StoreError
+    from mathpref.store.store import check_name
+
+    try:
+        check_name(name)
+    except StoreError as exc:
+        where = "[pipeline] name" if "name" in meta else f"the file name {path.name!r}"
+        raise SpecError(f"{path}: {where}: {exc}") from None
+    if not isinstance(meta.get("description", ""), str):
+        raise SpecError(f"{path}: [pipeline] description must be a string")
     out = PipelineSpec(
-        name=meta.get("name", path.stem),
+        name=name,
         path=path,
         base_dir=path.parent,
         description=meta.get("description", ""),
@@ -173,19 +173,35 @@ def load_spec(spec: str, overrides: list[str] = ()) -> PipelineSpec:
     stages = raw.get("stages") or {}
     if not stages:
         raise SpecError(f"{path}: no [stages.NAME] tables")
+    if not isinstance(stages, dict):
+        raise SpecError(f"{path}: 'stages' must be tables [stages.NAME]")
     for name, body in stages.items():
+        if not _STAGE_NAME.fullmatch(name):
+            raise SpecError(
+                f"{path}: stage name {name!r} is not allowed: use letters, digits, '_' and '-'"
+            )
         if not isinstance(body, dict) or "kind" not in body:
             raise SpecError(f"{path}: stage '{name}' needs a 'kind'")
         body = dict(body)
         kind = body.pop("kind")
+        if not isinstance(kind, str):
+            raise SpecError(f"{path}: stage '{name}': kind must be a string, not {kind!r}")
         inputs = body.pop("inputs", {})
         if not isinstance(inputs, dict):
             raise SpecError(f"{path}: stage '{name}': inputs must be a table of role = stage")
-        norm = {
-            role: [InputRef.parse(u) for u in ([ups] if isinstance(ups, str) else list(ups))]
-            for role, ups in inputs.items()
-        }
-        out.stages[name] = StageSpec(name=name, kind=kind, inputs=norm, config=_expand(body))
+        norm = {}
+        for role, ups in inputs.items():
+            if not isinstance(ups, str | list):
+                raise SpecError(
+                    f"{path}: stage '{name}' input '{role}' must be a stage name or a list of "
+                    f"them, not {ups!r}"
+                )
+            norm[role] = [InputRef.parse(u) for u in ([ups] if isinstance(ups, str) else ups)]
+        try:
+            config = _expand(body)
+        except SpecError as exc:
+            raise SpecError(f"{path}: stage '{name}': {exc}") from None
+        out.stages[name] = StageSpec(name=name, kind=kind, inputs=norm, config=config)
     for text in overrides:
         stage, key, value = parse_override(text)
         if stage not in out.stages:

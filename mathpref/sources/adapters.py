@@ -107,11 +107,13 @@ def generic(rec: dict, cfg) -> Iterator[ImportedSample]:
     arm = opt_field(cfg.arm_field) if cfg.arm_field else None
     index = opt_field(cfg.sample_index_field)
     label = opt_field(cfg.label_field)
+    from mathpref.sources.values import as_index, as_name
+
     yield ImportedSample(
         question=question,
-        problem_key=None if key is None else str(key),
-        arm=str(arm) if arm is not None else (cfg.arm or "imported"),
-        sample_index=None if index is None else int(index),
+        problem_key=None if key is None else as_name(key, cfg.problem_id_field, "problem id"),
+        arm=as_name(arm, cfg.arm_field) if arm is not None else (cfg.arm or "imported"),
+        sample_index=as_index(index, cfg.sample_index_field),
         prompt=prompt if prompt is not None else (question or ""),
         completion=completion,
         model_id=opt_field(cfg.model_field) or cfg.model_id or None,

@@ -1,13 +1,22 @@
-"""Record readers that keep line numbers, so every error names file and line."""
+"""Record readers that keep line numbers, so every error names file and line.
+
+Bad bytes never abort a read without a location: a JSONL line that is not UTF-8, or a record
+holding a lone surrogate (a `\ud800` escape, or for a JSON array a byte that is not UTF-8), is
+handed to `on_bad(line, field, reason, raw)` so the stage quarantines it; without `on_bad` it
+raises InputError naming file, line and field. Malformed JSON syntax still aborts, with its line.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from mathpref.errors import InputError
+from mathpref.sources.values import find_bad_text
+
+OnBad = Callable[[int, str | None, str, Any], None]
 
 FORMATS = ("auto", "jsonl", "json", "parquet", "hf")
 
@@ -41,12 +50,41 @@ def read_records(
     config: str | None = None,
     split: str | None = None,
     revision: str | None = None,
+    on_bad: OnBad | None = None,
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (1-based line or row number, record) from JSONL, JSON array, Parquet or a dataset."""
+    """Yield (1-based line or row number, record) from JSONL, JSON array, Parquet or a dataset;
+    records with bad bytes go to `on_bad` (see the module docstring)."""
+
+    def bad(no: int, field: str | None, reason: str, raw: Any) -> None:
+        if on_bad is None:
+            raise InputError(reason, path=path, line=no, field=field)
+        on_bad(no, field, reason, raw)
+
+    def checked(no: int, rec: dict[str, Any]) -> bool:
+        field = find_bad_text(rec)
+        if field is None:
+            return True
+        bad(
+            no, field, f"invalid Unicode (lone surrogate or non-UTF-8 byte) in field '{field}'", rec
+        )
+        return False
+
     fmt = detect_format(path, fmt)
     if fmt == "jsonl":
-        with open(path, encoding="utf-8") as fh:
-            for no, line in enumerate(fh, 1):
+        with open(path, "rb") as fh:
+            for no, raw in enumerate(fh, 1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    shown = raw.decode("utf-8", "backslashreplace")
+                    bad(
+                        no,
+                        None,
+                        f"line is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column "
+                        f"{exc.start + 1})",
+                        shown,
+                    )
+                    continue
                 if not line.strip():
                     continue
                 try:
@@ -55,22 +93,30 @@ def read_records(
                     raise InputError(
                         f"malformed JSON: {exc.msg} (column {exc.colno})", path=path, line=no
                     ) from None
+                except RecursionError:
+                    bad(no, None, "JSON nested too deeply", line)
+                    continue
                 if not isinstance(rec, dict):
                     raise InputError(
                         f"expected a JSON object, got {type(rec).__name__}", path=path, line=no
                     )
-                yield no, rec
+                if checked(no, rec):
+                    yield no, rec
     elif fmt == "json":
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        try:  # bytes that are not UTF-8 become lone surrogates, found per element below
+            text = Path(path).read_bytes().decode("utf-8", "surrogateescape")
+            data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(f"malformed JSON: {exc.msg}", path=path, line=exc.lineno) from None
+        except RecursionError:
+            raise InputError("JSON nested too deeply", path=path) from None
         if not isinstance(data, list):
             raise InputError("expected a JSON array of objects", path=path)
         for no, rec in enumerate(data, 1):
             if not isinstance(rec, dict):
                 raise InputError(f"element {no} is not an object", path=path, line=no)
-            yield no, rec
+            if checked(no, rec):
+                yield no, rec
     elif fmt == "parquet":
         import pyarrow.parquet as pq
 
@@ -112,7 +158,9 @@ def get_field(rec: dict[str, Any], dotted: str) -> Any:
 
 def truncate(obj: Any, limit: int = 2000) -> str:
     text = obj if isinstance(obj, str) else json.dumps(obj, ensure_ascii=False, default=str)
-    return text if len(text) <= limit else text[:limit] + "…"
+    text = text if len(text) <= limit else text[:limit] + "…"
+    # the quarantine stores text: lone surrogates (invalid Unicode) are shown, escaped
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def quarantine_row(

@@ -130,6 +130,13 @@ class BackendStage(Stage):
                 f"shard {shard}: {len(requests) - len(todo)} of {len(requests)} request(s) "
                 "resumed from the journal"
             )
+        repaired = [(r.request_id, done[r.request_id]) for r in requests if r.request_id in done]
+        repaired = [(rid, rec["warnings"]) for rid, rec in repaired if rec.get("warnings")]
+        if repaired:  # recorded in the journal too (its `warnings` field)
+            ctx.note(
+                f"shard {shard}: {len(repaired)} completion(s) repaired by the backend, e.g. "
+                f"{repaired[0][0]}: {repaired[0][1][0]}"
+            )
         if failed:
             raise StageError(
                 f"stage '{self.name}': {len(failed)} request(s) failed (finished ones "

@@ -15,6 +15,7 @@ from mathpref.sources.adapters import ADAPTERS
 from mathpref.sources.native import TABLE_ADAPTERS
 from mathpref.sources.readers import FORMATS, read_records
 from mathpref.sources.readers import quarantine_row as _q
+from mathpref.sources.values import sample_problem
 from mathpref.stages.base import Stage, opt, register
 from mathpref.stages.import_native import import_table
 from mathpref.turns import import_turns
@@ -81,7 +82,11 @@ class ImportStage(Stage):
         rows, bad = [], []
         counters: dict[tuple, int] = defaultdict(int)
         seen: dict[str, int] = {}
-        for no, rec in read_records(path, c.format):
+
+        def on_bad(no, field, reason, raw):  # bad bytes: quarantined with line and field
+            bad.append(_q(self.name, path, no, field, reason, raw))
+
+        for no, rec in read_records(path, c.format, on_bad=on_bad):
 
             def reject(reason: str, field: str | None = None, no=no, rec=rec) -> None:
                 bad.append(_q(self.name, path, no, field, reason, rec))
@@ -100,10 +105,14 @@ class ImportStage(Stage):
                 reject(f"field '{field}' missing", field)
                 continue
             except InputError as exc:
-                reject(str(exc))
+                reject(str(exc), exc.field)
                 continue
             keyed: dict[str, str] = {}
             for s in samples:
+                wrong = sample_problem(s, _fields(c))
+                if wrong is not None:
+                    reject(wrong[1], wrong[0])
+                    continue
                 if s.problem_key is not None and c.match == "problem_id":
                     pid = s.problem_key if s.problem_key in known_ids else None
                 else:
@@ -172,6 +181,23 @@ def _row(tid, pid, s, index, ref, parent=None):
         "source_label": s.label,
         "source_error_step": s.error_step,
         "latency_s": None,
+    }
+
+
+def _fields(c) -> dict[str, str]:
+    """Imported-sample attributes -> the generic adapter's source field names (for messages)."""
+    if c.adapter != "generic":
+        return {}
+    return {
+        "question": c.question_field,
+        "problem_key": c.problem_id_field,
+        "prompt": c.prompt_field or c.question_field,
+        "completion": c.completion_field,
+        "arm": c.arm_field,
+        "sample_index": c.sample_index_field,
+        "label": c.label_field,
+        "model_id": c.model_field,
+        "finish_reason": c.finish_reason_field,
     }
 
 

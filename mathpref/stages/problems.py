@@ -77,12 +77,17 @@ class ProblemsStage(Stage):
         else:
             path = str(self.resolve(c.path))
         rows, bad, seen = [], [], {}
+
+        def on_bad(no, field, reason, raw):  # bad bytes: quarantined with line and field
+            bad.append(_q(self.name, path, no, field, reason, raw))
+
         for no, rec in read_records(
             path,
             c.format,
             config=c.hf_config or None,
             split=c.split or None,
             revision=c.revision or None,
+            on_bad=on_bad,
         ):
             if c.limit and len(rows) >= c.limit:
                 break

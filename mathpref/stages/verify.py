@@ -55,6 +55,7 @@ class VerifyStage(Stage):
 
     # Only these trajectory columns are read (not prompts, not the other metadata).
     COLUMNS = ("trajectory_id", "problem_id", "prefix", "completion")
+    input_columns = {"trajectories": COLUMNS, "problems": ("problem_id", "gold_answer")}
 
     def _trajectories(self, ctx) -> pa.Table:
         return ctx.input("trajectories", list(self.COLUMNS))
@@ -140,14 +141,21 @@ class VerifyStage(Stage):
             return [check_steps_batch(texts)]
         if getattr(self, "_pool", None) is None:
             # spawn: fresh interpreters, so no copy of this (large) process is forked.
+            from mathpref.procs import pool_kwargs
+
             self._pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                **pool_kwargs(),  # workers die with the build (kill -9 included)
             )
         size = -(-len(texts) // workers)
-        return [
-            self._pool.submit(check_steps_batch, texts[i : i + size])
-            for i in range(0, len(texts), size)
-        ]
+        from mathpref.procs import spawning
+
+        with spawning():  # workers start on submit
+            return [
+                self._pool.submit(check_steps_batch, texts[i : i + size])
+                for i in range(0, len(texts), size)
+            ]
 
     def _close_pool(self) -> None:
         pool = getattr(self, "_pool", None)

@@ -57,6 +57,20 @@ def _numeric(t: pa.DataType) -> bool:
     )
 
 
+def type_name(t: pa.DataType) -> str:
+    """A type's name without the child field names of lists: a table read back from Parquet has
+    `list<element: T>` where the schema says `list<item: T>`, and both must fingerprint alike."""
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return str(pa.list_(pa.field("item", type_name_type(t.value_type))))
+    return str(t)
+
+
+def type_name_type(t: pa.DataType) -> pa.DataType:
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return pa.list_(type_name_type(t.value_type))
+    return t
+
+
 class Fingerprinter:
     """Incremental fingerprint over row slices already in sorted order."""
 
@@ -98,7 +112,7 @@ class Fingerprinter:
     def hexdigest(self) -> str:
         h = hashlib.sha256(str(self.rows).encode())
         for f in self.fields:
-            h.update(b"\x1d" + f.name.encode() + b"\x1d" + str(f.type).encode())
+            h.update(b"\x1d" + f.name.encode() + b"\x1d" + type_name(f.type).encode())
             for part in self.parts[f.name]:
                 h.update(part.digest())
         return "fp:" + h.hexdigest()[:32]

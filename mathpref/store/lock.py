@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from mathpref.errors import StoreLockedError
 
 
 class StoreLock:
-    def __init__(self, path: Path):
+    """`on_acquire` runs once the lock is held (the store clears killed runs' leftovers)."""
+
+    def __init__(self, path: Path, on_acquire: Callable[[], object] | None = None):
         self.path = path
+        self.on_acquire = on_acquire
         self._fd: int | None = None
 
     def acquire(self) -> StoreLock:
@@ -28,6 +32,12 @@ class StoreLock:
         os.ftruncate(fd, 0)
         os.write(fd, f"pid {os.getpid()}".encode())
         self._fd = fd
+        if self.on_acquire is not None:
+            try:
+                self.on_acquire()
+            except BaseException:
+                self.release()
+                raise
         return self
 
     def release(self) -> None:

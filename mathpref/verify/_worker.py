@@ -127,6 +127,13 @@ def worker_main(conn, stall_token: str | None, memory_limit_mb: int | None) -> N
 def _main(argv: list[str]) -> None:
     from multiprocessing.connection import Connection
 
+    try:  # die with the parent (kill -9 included); see mathpref.procs
+        from mathpref.procs import die_with_parent
+
+        die_with_parent()
+    except ImportError:  # pragma: no cover - mathpref not importable from this interpreter
+        pass
+
     read_fd, write_fd = int(argv[0]), int(argv[1])
     stall_token = argv[2] or None
     memory_limit_mb = int(argv[3]) or None

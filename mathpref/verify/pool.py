@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
+from mathpref.procs import child_env, spawning
 from mathpref.verify._worker import Result
 
 GRACE_SECONDS = 0.5
@@ -46,6 +47,7 @@ class _Worker:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 close_fds=True,
+                env=child_env(),  # the worker dies with this process (mathpref.procs)
             )
         finally:
             os.close(to_child_r)
@@ -81,7 +83,10 @@ class _Worker:
             self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            self.proc.wait(timeout=2)
+            try:  # SIGKILLed; on a loaded machine it may take longer to be reaped, never raise
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
 
 
 class VerifyPool:
@@ -108,7 +113,8 @@ class VerifyPool:
         self.closed = False
 
     def _spawn(self) -> _Worker:
-        return _Worker(self._stall_token, self._memory_limit_mb)
+        with spawning():  # the worker starts with SIGINT ignored (mathpref.procs)
+            return _Worker(self._stall_token, self._memory_limit_mb)
 
     def _ensure(self, n: int) -> None:
         while len(self._workers) < min(n, self.size):

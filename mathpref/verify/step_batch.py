@@ -56,8 +56,12 @@ def check_steps_batch(solutions: Sequence[str], workers: int = 1) -> pa.Table:
     sols = list(solutions)
     if workers > 1 and len(sols) > _CHUNK:
         chunks = [sols[i : i + _CHUNK] for i in range(0, len(sols), _CHUNK)]
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            parts = list(pool.map(_columns, chunks))
+        from mathpref.procs import pool_kwargs, spawning
+
+        with ProcessPoolExecutor(max_workers=workers, **pool_kwargs()) as pool:
+            with spawning():
+                futures = [pool.submit(_columns, c) for c in chunks]
+            parts = [f.result() for f in futures]
         cols = tuple([x for part in parts for x in part[k]] for k in range(6))
     else:
         cols = _columns(sols)

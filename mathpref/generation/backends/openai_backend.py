@@ -10,27 +10,38 @@ and 5xx, 408, timeouts, connection errors and malformed JSON are retried up to `
 times with exponential backoff and jitter (`Retry-After` is honoured). Any other 4xx raises
 `OpenAIHTTPError` (status code and body excerpt) and stops the run. A request that still fails
 after all retries yields a result with finish_reason "error" and the last error in `error`
-(or raises `BackendError` with `on_exhausted="raise"`). Standard library only (urllib).
+(or raises `BackendError` with `on_exhausted="raise"`). Standard library only (http.client, see
+`http_post`): each attempt has a total deadline (`deadline_s`) besides the per-operation
+`timeout_s`, and a response size cap (`max_response_bytes`); any unparseable body is a retryable
+malformed reply; invalid Unicode in a completion is replaced with U+FFFD and recorded in the
+result's `warnings`. Why not httpx or the openai client: docs/decisions/0009-openai-http-client.md.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
-import email.utils
-import http.client
 import json
 import os
 import random
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from mathpref.errors import BackendError
 from mathpref.generation.backends.base import Backend
+from mathpref.generation.backends.http_post import (
+    Retryable as _Retryable,
+)
+from mathpref.generation.backends.http_post import (
+    clean_text,
+    decode_json,
+    parse_retry_after,
+    post,
+)
 from mathpref.generation.requests import GenerationRequest, GenerationResult
+
+__all__ = ["OpenAIBackend", "OpenAIHTTPError", "parse_retry_after"]
 
 
 class OpenAIHTTPError(BackendError):
@@ -40,27 +51,6 @@ class OpenAIHTTPError(BackendError):
         excerpt = " ".join(body.split())[:300]
         super().__init__(f"HTTP {status} from {url}: {excerpt}")
         self.status, self.body, self.url = status, body, url
-
-
-class _Retryable(Exception):
-    def __init__(self, message: str, retry_after: float | None = None):
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), or None."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 class OpenAIBackend(Backend):
@@ -76,6 +66,8 @@ class OpenAIBackend(Backend):
         max_concurrency: int = 8,
         max_retries: int = 5,
         timeout_s: float = 120.0,
+        deadline_s: float = 600.0,
+        max_response_bytes: int = 32 * 1024 * 1024,
         backoff_base_s: float = 1.0,
         backoff_max_s: float = 60.0,
         max_retry_after_s: float = 300.0,
@@ -85,6 +77,8 @@ class OpenAIBackend(Backend):
     ):
         if max_concurrency < 1 or max_retries < 0:
             raise ValueError("max_concurrency must be >= 1 and max_retries >= 0")
+        if not (timeout_s > 0 and deadline_s > 0 and max_response_bytes > 0):
+            raise ValueError("timeout_s, deadline_s and max_response_bytes must be > 0")
         if on_exhausted not in ("error_result", "raise"):
             raise ValueError("on_exhausted must be 'error_result' or 'raise'")
         self.model_id, self.model_revision = model, revision
@@ -95,7 +89,8 @@ class OpenAIBackend(Backend):
             if not self.api_key:
                 raise BackendError(f"environment variable {api_key_env} (the API key) is not set")
         self.max_concurrency, self.max_retries = max_concurrency, max_retries
-        self.timeout_s = timeout_s
+        self.timeout_s, self.deadline_s = timeout_s, deadline_s
+        self.max_response_bytes = max_response_bytes
         self.backoff_base_s, self.backoff_max_s = backoff_base_s, backoff_max_s
         self.max_retry_after_s, self.on_exhausted = max_retry_after_s, on_exhausted
         self.extra_body = dict(extra_body or {})
@@ -159,8 +154,8 @@ class OpenAIBackend(Backend):
             if stop.is_set():
                 raise BackendError("generation cancelled")
             try:
-                data = self._post(path, body)
-                return self._parse(req, data, path, rendered, time.perf_counter() - t0)
+                data, warnings = self._post(path, body)
+                return self._parse(req, data, path, rendered, time.perf_counter() - t0, warnings)
             except _Retryable as exc:
                 last = f"{exc} (attempt {attempt + 1}/{self.max_retries + 1})"
                 if attempt == self.max_retries:
@@ -185,37 +180,37 @@ class OpenAIBackend(Backend):
         delay = min(self.backoff_max_s, self.backoff_base_s * 2**attempt)
         return delay * (0.5 + 0.5 * self._rng.random())
 
-    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _post(self, path: str, body: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         url = self.base_url + path
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
-        request = urllib.request.Request(
-            url, data=json.dumps(body).encode(), headers=headers, method="POST"
+        status, resp_headers, raw = post(
+            url,
+            json.dumps(body).encode(),
+            headers,
+            timeout_s=self.timeout_s,
+            deadline_s=self.deadline_s,
+            max_bytes=self.max_response_bytes,
         )
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as resp:
-                raw = resp.read()
-        except urllib.error.HTTPError as exc:
-            text = exc.read().decode("utf-8", "replace") if exc.fp else ""
-            if exc.code in (408, 429) or exc.code >= 500:
+        if status >= 300:
+            text = raw.decode("utf-8", "replace")
+            if status in (408, 429) or status >= 500:
                 raise _Retryable(
-                    f"HTTP {exc.code}: {text[:200]}",
-                    parse_retry_after(exc.headers.get("Retry-After")),
-                ) from None
-            raise OpenAIHTTPError(exc.code, text, url) from None
-        except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
-            raise _Retryable(f"{type(exc).__name__}: {exc}") from None
-        try:
-            data = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise _Retryable(f"malformed JSON response: {exc}") from None
-        if not isinstance(data, dict):
-            raise _Retryable("malformed response: not a JSON object")
-        return data
+                    f"HTTP {status}: {text[:200]}",
+                    parse_retry_after(resp_headers.get("Retry-After")),
+                )
+            raise OpenAIHTTPError(status, text, url)
+        return decode_json(raw)
 
     def _parse(
-        self, req: GenerationRequest, data: dict[str, Any], path: str, rendered: str, latency: float
+        self,
+        req: GenerationRequest,
+        data: dict[str, Any],
+        path: str,
+        rendered: str,
+        latency: float,
+        warnings: list[str] | None = None,
     ) -> GenerationResult:
         try:
             choice = data["choices"][0]
@@ -225,15 +220,29 @@ class OpenAIBackend(Backend):
                 text = choice["message"]["content"]
             if not isinstance(text, str):
                 raise TypeError("completion text is not a string")
-        except (KeyError, IndexError, TypeError) as exc:
+            finish = choice.get("finish_reason")
+        except (KeyError, IndexError, TypeError, AttributeError) as exc:
             raise _Retryable(f"malformed response ({exc!r}): {str(data)[:200]}") from None
-        usage = data.get("usage") or {}
+        warnings = list(warnings or [])
+        text, n_bad = clean_text(text)
+        if n_bad:
+            warnings.append(f"{n_bad} lone surrogate(s) in the completion replaced with U+FFFD")
+        usage = data.get("usage")
+        usage = usage if isinstance(usage, dict) else {}
         return GenerationResult(
             request_id=req.request_id,
             completion=text,
-            prompt_tokens=usage.get("prompt_tokens"),
-            completion_tokens=usage.get("completion_tokens"),
-            finish_reason="length" if choice.get("finish_reason") == "length" else "stop",
+            prompt_tokens=_count(usage.get("prompt_tokens")),
+            completion_tokens=_count(usage.get("completion_tokens")),
+            finish_reason="length" if finish == "length" else "stop",
             latency_s=latency,
             rendered_prompt=rendered,
+            warnings=tuple(warnings),
         )
+
+
+def _count(value: Any) -> int | None:
+    """A token count from `usage`, or None when it is not a non-negative integer."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
