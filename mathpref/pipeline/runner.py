@@ -186,7 +186,12 @@ class Runner:
                     "spec_path": str(self.spec.path),
                     "built_at": utcnow(),
                     "stages": {
-                        n: {**r.entry, "outputs": r.outputs, "status": r.status}
+                        n: {
+                            **r.entry,
+                            "outputs": r.outputs,
+                            "primary_output": next(iter(self.stages[n].outputs)),
+                            "status": r.status,
+                        }
                         for n, r in results.items()
                     },
                 },

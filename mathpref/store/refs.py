@@ -43,9 +43,19 @@ class BuildRef(Mapping):
         return {name: s["outputs"] for name, s in self.stages.items()}
 
     def output(self, stage: str, role: str | None = None) -> dict[str, Any]:
-        """One stage output (its first, primary output when `role` is None)."""
-        outs = self.stages[stage]["outputs"]
-        return outs[role] if role is not None else next(iter(outs.values()))
+        """One stage output: `role`, or the stage's primary output when `role` is None.
+
+        (The JSON file does not keep the order of `outputs`, so the primary role is recorded
+        apart; a ref written before that names it only when the stage has one output.)
+        """
+        entry = self.stages[stage]
+        outs = entry["outputs"]
+        role = role or entry.get("primary_output")
+        if role is None:
+            if len(outs) != 1:
+                raise KeyError(f"stage '{stage}' has outputs {sorted(outs)}; name the one you want")
+            return next(iter(outs.values()))
+        return outs[role]
 
     def dataset_ids(self) -> set[str]:
         return {o["dataset_id"] for outs in self.outputs().values() for o in outs.values()}

@@ -77,3 +77,13 @@ def test_plan_names_settings_even_when_an_input_is_recomputed(tmp_path):
     assert plan["trajectories"].action == "run"
     assert plan["trajectories"].reasons[0] == "setting arm: 'base' -> 'x'"
     assert "input stage(s) 'problems' recomputed first" in plan["trajectories"].reasons[1]
+
+
+def test_ref_output_defaults_to_the_primary_output_after_the_json_round_trip(tmp_path):
+    # the import stage's outputs are trajectories (primary) and quarantine, which sorts first
+    spec = make_project(tmp_path)
+    Runner(load_spec(str(spec)), Store(tmp_path / "st")).build()
+    ref = Store(tmp_path / "st").read_ref("hand")
+    for name, entry in ref.stages.items():
+        assert ref.output(name) == entry["outputs"][entry["primary_output"]]
+    assert ref.output("trajectories")["kind"] == "trajectories"
