@@ -38,9 +38,19 @@ def build(
         list[str] | None, typer.Option("--set", help="Override: stage.key=value.")
     ] = None,
     plan: Annotated[bool, typer.Option("--plan", help="Show what would run and why.")] = False,
+    executor: Annotated[
+        str, typer.Option("--executor", help="Where shards run: local | ray.")
+    ] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option("--ray-address", help="Ray cluster address (default: start one).")
+    ] = None,
+    ray_workers: Annotated[
+        int | None, typer.Option("--ray-workers", help="Ray actors per stage at most.")
+    ] = None,
 ):
     """Run a pipeline: reuse every stage version that exists, compute the rest."""
     from mathpref.cli_render import RichReporter, print_plan, print_summary
+    from mathpref.pipeline.executor import executor_from_cli
     from mathpref.pipeline.runner import Runner
     from mathpref.pipeline.spec import load_spec
     from mathpref.store import Store
@@ -51,8 +61,8 @@ def build(
         print_plan(pipeline.name, Runner(pipeline, st).plan())
         return
     t0 = time.perf_counter()
-    with RichReporter() as reporter:
-        results = Runner(pipeline, st, reporter).build()
+    with executor_from_cli(executor, ray_address, ray_workers) as ex, RichReporter() as reporter:
+        results = Runner(pipeline, st, reporter, ex).build()
     print_summary(pipeline.name, results, time.perf_counter() - t0)
 
 

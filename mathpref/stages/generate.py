@@ -14,6 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 from mathpref.errors import StageError
+from mathpref.hashing import canonical_json
 from mathpref.ids import trajectory_id
 from mathpref.stages.base import Stage, opt, register
 from mathpref.stages.journal import Journal
@@ -107,6 +108,29 @@ class BackendStage(Stage):
             backend.model_id = self.model_id()
         return backend
 
+    def _backend_key(self) -> tuple:
+        c = self.config
+        return (
+            "backend",
+            c.backend,
+            c.model,
+            c.revision,
+            c.completions,
+            canonical_json(c.backend_options),
+        )
+
+    def worker_resources(self) -> dict[str, float]:
+        """A vLLM or transformers worker takes GPUs when the cluster has them (see Ray)."""
+        c = self.config
+        if c.backend == "vllm":
+            return {
+                "num_cpus": 1,
+                "num_gpus": float(c.backend_options.get("tensor_parallel_size", 1)),
+            }
+        if c.backend == "transformers" and c.backend_options.get("device", "cuda") != "cpu":
+            return {"num_cpus": 1, "num_gpus": 1.0}
+        return {"num_cpus": 1}
+
     def generate(self, ctx, shard: int, requests: list) -> list[dict]:
         """Run requests not yet in the shard's journal; return every result row."""
         journal = Journal(ctx.work_dir / "journal" / f"shard-{shard:05d}.jsonl")
@@ -114,7 +138,8 @@ class BackendStage(Stage):
         todo = [r for r in requests if r.request_id not in done]
         failed = []
         if todo:
-            backend = self.open_backend(ctx)
+            # The worker's backend: loaded by its first shard, closed when the stage ends.
+            backend = ctx.resource(self._backend_key(), lambda: self.open_backend(ctx))
             try:
                 for res in backend.generate(todo):
                     if res.finish_reason == "error":
@@ -122,7 +147,6 @@ class BackendStage(Stage):
                         continue
                     done[res.request_id] = journal.append(res.to_dict())
             finally:
-                backend.close()
                 journal.close()
         if len(todo) < len(requests):
             ctx.note(
@@ -157,10 +181,14 @@ class GenerateStage(BackendStage):
     def num_shards(self, ctx) -> int:
         return max(1, -(-self._problems(ctx).num_rows // self.shard_rows))
 
+    def shard_inputs(self, ctx, shard):
+        probs = self._problems(ctx).slice(shard * self.shard_rows, self.shard_rows)
+        return {"problems": probs.select(["problem_id", "question"])}
+
     def run_shard(self, ctx, shard, n_shards):
         from mathpref.generation.requests import build_requests
 
-        probs = self._problems(ctx).slice(shard * self.shard_rows, self.shard_rows)
+        probs = ctx.input("problems")
         pairs = list(
             zip(probs["problem_id"].to_pylist(), probs["question"].to_pylist(), strict=True)
         )
