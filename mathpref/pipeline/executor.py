@@ -70,7 +70,9 @@ class LocalExecutor(Executor):
         n, done = shard_plan(stage, ctx, vid)
         reporter.stage_start(stage.name, stage.kind, n, len(done))
         delay = shard_delay()
-        ctx.resources = self.resources or Resources(parent=_LOCAL_WORKER)
+        ctx.resources = (
+            Resources(parent=_LOCAL_WORKER) if self.resources is None else self.resources
+        )
         try:
             for i in range(n):
                 if i in done:

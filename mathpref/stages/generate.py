@@ -8,6 +8,8 @@ build regenerates only the requests that were not finished.
 from __future__ import annotations
 
 import json
+import os
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +22,13 @@ from mathpref.stages.base import Stage, opt, register
 from mathpref.stages.journal import Journal
 
 TINY = "tiny"
+# model = "tiny" | "tiny-h64": a tiny random Llama built under the store's cache on first use
+# (model id recorded, cache folder, variant of `mathpref.generation.tiny`). "tiny-h64" has
+# head size 64, which vLLM's CPU backend needs.
+TINY_MODELS = {
+    TINY: ("mathpref/tiny-random-llama", "tiny-model", "default"),
+    "tiny-h64": ("mathpref/tiny-random-llama-h64", "tiny-model-h64", "h64"),
+}
 
 
 @dataclass
@@ -86,7 +95,7 @@ class BackendStage(Stage):
         c = self.config
         if c.backend == "scripted" and not c.model:
             return "scripted"
-        return "mathpref/tiny-random-llama" if c.model == TINY else c.model
+        return TINY_MODELS[c.model][0] if c.model in TINY_MODELS else c.model
 
     def open_backend(self, ctx):
         from mathpref.generation.backends import get_backend
@@ -94,10 +103,11 @@ class BackendStage(Stage):
         c = self.config
         opts: dict[str, Any] = dict(c.backend_options)
         model = c.model
-        if model == TINY:
+        if model in TINY_MODELS:
             from mathpref.generation.tiny import build_tiny_model
 
-            model = str(build_tiny_model(ctx.cache_dir / "tiny-model"))
+            _, folder, variant = TINY_MODELS[model]
+            model = str(build_tiny_model(ctx.cache_dir / folder, variant=variant))
         if c.backend == "scripted":
             opts["path"] = str(self.resolve(c.completions))
             if model:
@@ -140,12 +150,15 @@ class BackendStage(Stage):
         if todo:
             # The worker's backend: loaded by its first shard, closed when the stage ends.
             backend = ctx.resource(self._backend_key(), lambda: self.open_backend(ctx))
+            delay = float(os.environ.get("MATHPREF_DEBUG_REQUEST_DELAY", "0") or 0)
             try:
                 for res in backend.generate(todo):
                     if res.finish_reason == "error":
                         failed.append(f"{res.request_id}: {res.error}")
                         continue
                     done[res.request_id] = journal.append(res.to_dict())
+                    if delay:  # kill/resume tests: a window between two journaled requests
+                        time.sleep(delay)
             finally:
                 journal.close()
         if len(todo) < len(requests):

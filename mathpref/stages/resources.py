@@ -27,7 +27,8 @@ T = TypeVar("T")
 
 class Resources:
     def __init__(self, cpus: int | None = None, parent: Resources | None = None):
-        self.cpus = max(1, int(cpus or (parent.cpus if parent else 0) or os.cpu_count() or 1))
+        inherited = parent.cpus if parent is not None else 0
+        self.cpus = max(1, int(cpus or inherited or os.cpu_count() or 1))
         self.parent = parent  # the worker-lifetime resources, when this holds a stage's
         self._objects: dict[Hashable, Any] = {}
 

