@@ -144,3 +144,12 @@ def test_cli_executor_options_are_checked(tmp_path):
     assert len(bad.stderr.strip().splitlines()) == 1
     lonely = _cli("build", spec, "--store", str(tmp_path), "--ray-address", "auto")
     assert lonely.returncode != 0 and "need --executor ray" in lonely.stderr
+
+
+def test_ray_executor_without_ray_names_the_install_command(monkeypatch):
+    from mathpref.errors import MissingDependencyError
+    from mathpref.pipeline.executor import get_executor
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError
+    with pytest.raises(MissingDependencyError, match=r"pip install 'mathpref\[ray\]'"):
+        get_executor("ray")

