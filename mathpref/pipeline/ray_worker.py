@@ -43,25 +43,38 @@ class ShardWorker:
 
     def _run(self, shard: int) -> tuple[list[str], str]:
         c = self.context
-        tables = read_shard_inputs(self.work, shard)
-        ctx = StageContext(
-            name=c["name"],
-            base_dir=Path(c["base_dir"]),
-            work_dir=self.work,
-            read_input=TableInputs(c["name"], tables),
-            input_roles=list(tables),
-            cache_dir=Path(c["cache_dir"]) if c.get("cache_dir") else None,
-            resources=self.resources,
-        )
+        if not (self.work / "inputs").is_dir():
+            import socket
+
+            from mathpref.errors import StageError
+
+            exc = StageError(
+                f"stage '{c['name']}': the store's work dir {self.work} is not visible on node "
+                f"{socket.gethostname()}; put the store on a filesystem every Ray node mounts "
+                "at the same path"
+            )
+            return [], _pickled(exc)
+        notes: list[str] = []
         try:
+            tables = read_shard_inputs(self.work, shard)
+            ctx = StageContext(
+                name=c["name"],
+                base_dir=Path(c["base_dir"]),
+                work_dir=self.work,
+                read_input=TableInputs(c["name"], tables),
+                input_roles=list(tables),
+                cache_dir=Path(c["cache_dir"]) if c.get("cache_dir") else None,
+                notes=notes,
+                resources=self.resources,
+            )
             outputs = self.stage.run_shard(ctx, shard, self.n_shards)
             del tables
             publish_shard(self.stage, self.work, shard, outputs)
         except Exception as exc:  # noqa: BLE001 - sent back to the driver, raised there
-            return ctx.notes, _pickled(exc)
+            return notes, _pickled(exc)
         if self.delay:
             time.sleep(self.delay)
-        return ctx.notes, ""
+        return notes, ""
 
     def __del__(self) -> None:
         for res in (getattr(self, "resources", None), getattr(self, "worker", None)):
