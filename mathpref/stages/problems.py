@@ -35,6 +35,9 @@ class ProblemsConfig:
         "Eval set: gsm8k | gsm8k-platinum | math500 (fixes the file, fields and source name, "
         "so every run of a benchmark shares problem ids).",
     )
+    benchmark_source: str = opt(
+        "local", "Where a benchmark is read: local (pinned copy) | hub (pinned revision)."
+    )
     format: str = opt("auto", f"Input format: {', '.join(FORMATS)}.")
     preset: str = opt("custom", f"Field preset: {', '.join(PRESETS)}.")
     source: str = opt("", "Source name stored on each problem (default: preset-filestem).")

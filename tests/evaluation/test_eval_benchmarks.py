@@ -92,3 +92,19 @@ def test_missing_or_altered_eval_set_is_an_error(shared_data, tmp_path, monkeypa
     monkeypatch.setenv("MATHPREF_DATA_DIR", str(tmp_path / "data"))
     with pytest.raises(SpecError, match="not the pinned"):
         Runner(load_spec(str(spec)), Store(tmp_path / "st"))
+
+
+def test_hub_source_pins_the_registry_revision(tmp_path):
+    from mathpref.stages.problems import ProblemsConfig
+
+    c = ProblemsConfig(benchmark="gsm8k-platinum", benchmark_source="hub")
+    assert (c.path, c.format, c.hf_config, c.split) == (
+        "hf://madrylab/gsm8k-platinum",
+        "hf",
+        "main",
+        "test",
+    )
+    assert c.revision == "e762492455a1cf7967de89f05b6bef72fc713b66"
+    assert c.source == "gsm8k-platinum" and c.preset == "gsm8k"
+    with pytest.raises(ValueError, match="benchmark_source must be"):
+        ProblemsConfig(benchmark="math500", benchmark_source="web")
