@@ -167,6 +167,11 @@ def version():
     typer.echo(mathpref.__version__)
 
 
+from mathpref.cli_eval import register as _register_eval  # noqa: E402  (issue 10)
+
+_register_eval(app)
+
+
 def main() -> None:
     debug = "--debug" in sys.argv or os.environ.get("MATHPREF_DEBUG") == "1"
     try:
