@@ -79,6 +79,7 @@ class Comparison:
     confidence: float
     alpha: float
     notes: list[str]
+    resamples: int = 0
 
 
 def _arm(rows: list[dict], decoding: tuple[str, ...], run: str, prefer: str) -> str | None:
@@ -185,7 +186,14 @@ def compare_runs(
                 res.d_maj, res.d_pass = deltas[1], deltas[2]
         results.append(res)
     benchmarks = sorted({b for b, _ in keys})
-    return Comparison(results, len(keys), k, benchmarks, confidence, alpha, notes)
+    return Comparison(results, len(keys), k, benchmarks, confidence, alpha, notes, resamples)
+
+
+def format_p(d: Delta, resamples: int) -> str:
+    """A p-value for display; a bootstrap p of 0 is below its resolution, 1 / resamples."""
+    if d.p == 0 and d.test == "paired bootstrap":
+        return f"< {1 / resamples:.2g}"
+    return f"{d.p:.4g}"
 
 
 def verdicts(comp: Comparison) -> list[str]:
@@ -205,7 +213,7 @@ def verdicts(comp: Comparison) -> list[str]:
             head = (
                 f"{r.name} vs {first}: {label} {100 * d.value:+.2f} points "
                 f"[{100 * d.low:+.2f}, {100 * d.high:+.2f}] ({level} CI), "
-                f"{d.test} p = {d.p:.4g}{extra}"
+                f"{d.test} p = {format_p(d, comp.resamples)}{extra}"
             )
             if d.p < comp.alpha:
                 out.append(f"{head}: significant at alpha = {comp.alpha}.")

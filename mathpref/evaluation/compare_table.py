@@ -7,7 +7,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from mathpref.evaluation.compare import Comparison, Delta, Estimate
+from mathpref.evaluation.compare import Comparison, Delta, Estimate, format_p
 
 
 def _est(e: Estimate | None) -> str:
@@ -22,10 +22,10 @@ def _delta(d: Delta | None) -> str:
     return f"{100 * d.value:+.2f} [{100 * d.low:+.2f}, {100 * d.high:+.2f}]"
 
 
-def _p(d: Delta | None, alpha: float) -> str:
+def _p(d: Delta | None, comp: Comparison) -> str:
     if d is None:
         return "-"
-    return f"{d.p:.3g}" + ("" if d.p < alpha else " (n.s.)")
+    return format_p(d, comp.resamples) + ("" if d.p < comp.alpha else " (n.s.)")
 
 
 def comparison_rows(comp: Comparison) -> list[dict[str, str]]:
@@ -38,17 +38,17 @@ def comparison_rows(comp: Comparison) -> list[dict[str, str]]:
             "model": r.model,
             "greedy % [CI]": _est(r.greedy),
             "Δ greedy": _delta(r.d_greedy),
-            "p (McNemar)": _p(r.d_greedy, comp.alpha),
+            "p (McNemar)": _p(r.d_greedy, comp),
         }
         if k is not None:
             row.update(
                 {
                     f"maj@{k} % [CI]": _est(r.maj),
                     f"Δ maj@{k}": _delta(r.d_maj),
-                    f"p maj@{k}": _p(r.d_maj, comp.alpha),
+                    f"p maj@{k}": _p(r.d_maj, comp),
                     f"pass@{k} % [CI]": _est(r.pass_),
                     f"Δ pass@{k}": _delta(r.d_pass),
-                    f"p pass@{k}": _p(r.d_pass, comp.alpha),
+                    f"p pass@{k}": _p(r.d_pass, comp),
                 }
             )
         rows.append(row)
