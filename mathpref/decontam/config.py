@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
 from mathpref.decontam.match import DEFAULT_N, DEFAULT_THRESHOLD
 from mathpref.hashing import file_digest
-from mathpref.stages.base import opt
+
+
+def opt(default, help: str):
+    """A config field with help text (as `mathpref.stages.base.opt`, which imports the stages)."""
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata={"help": help})
+    return field(default=default, metadata={"help": help})
 
 
 @dataclass
