@@ -122,29 +122,13 @@ def write_run_spec(settings, store_root: Path) -> Path:
     return path
 
 
-def _examples_dataset(st, pipeline: str, kind: str = "eval_examples") -> str:
-    ref = st.read_ref(pipeline)
-    ids = [
-        o["dataset_id"]
-        for outs in ref.outputs().values()
-        for o in outs.values()
-        if o["kind"] == kind
-    ]
-    if not ids:
-        raise MathprefError(
-            f"build of '{pipeline}' has no {kind} dataset: add a metrics stage to its spec"
-        )
-    if len(ids) > 1:
-        raise MathprefError(f"build of '{pipeline}' has {len(ids)} {kind} datasets; keep one")
-    return ids[0]
-
-
 def print_metrics(st, pipeline: str) -> None:
     import pyarrow as pa
 
     from mathpref.cli_render import print_table
+    from mathpref.evaluation.runs import run_dataset
 
-    rows = st.read(_examples_dataset(st, pipeline, "eval_metrics")).to_pylist()
+    rows = run_dataset(st, pipeline, "eval_metrics").to_pylist()
     order = {"accuracy": 0, "pass1_avg": 1, "maj": 2, "pass": 3}
     rows.sort(key=lambda r: (r["benchmark"], r["arm"], order[r["metric"]], r["k"]))
     table = [
@@ -168,8 +152,9 @@ def print_metrics(st, pipeline: str) -> None:
 def export_examples(st, pipeline: str, out: Path) -> int:
     """Write the per-example JSONL of a build; returns the number of rows."""
     from mathpref.evaluation.examples import example_jsonl_record
+    from mathpref.evaluation.runs import run_dataset
 
-    table = st.read(_examples_dataset(st, pipeline))
+    table = run_dataset(st, pipeline)
     rows = sorted(table.to_pylist(), key=lambda r: (r["arm"], r["source_index"]))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
@@ -218,6 +203,7 @@ def compare(
     from mathpref.cli_render import print_table
     from mathpref.evaluation.compare import RunData, compare_runs, verdicts
     from mathpref.evaluation.compare_table import comparison_json, comparison_table
+    from mathpref.evaluation.runs import run_dataset
     from mathpref.store import open_store
 
     if format not in ("table", "json"):
@@ -225,7 +211,7 @@ def compare(
     if not 0 < alpha < 1:
         raise MathprefError("--alpha must be in (0, 1)")
     st = open_store(store)
-    data = [RunData(r, st.read(_examples_dataset(st, r))) for r in runs]
+    data = [RunData(r, run_dataset(st, r)) for r in runs]
     comp = compare_runs(data, k=k, alpha=alpha, resamples=resamples, seed=seed)
     if format == "json":
         typer.echo(json.dumps(comparison_json(comp), indent=1))
