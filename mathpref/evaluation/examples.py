@@ -72,6 +72,12 @@ def build_examples(
     arm_decoding = _decodings(joined, decodings, notes)
     rows = [_example(key, g, arm_decoding) for key, g in groups]
     _note_coverage(rows, probs, benchmarks, notes)
+    mixed = sum(_mixed_verdicts(r["answer_keys"], r["statuses"]) for r in rows)
+    if mixed:
+        notes.append(
+            f"{mixed} problem(s) have an answer key graded correct in one sample and not in "
+            "another; the key counts as correct in votes (docs/decisions/0007)"
+        )
     return pa.Table.from_pylist(rows), notes
 
 
@@ -129,6 +135,14 @@ def _example(key: tuple, g: pl.DataFrame, arm_decoding: dict[str, str]) -> dict[
         "vote_correct": vote.score,
         "first_correct": correct[0],
     }
+
+
+def _mixed_verdicts(keys: list, statuses: list) -> bool:
+    seen: dict[str, set[bool]] = {}
+    for key, status in zip(keys, statuses, strict=True):
+        if key is not None:
+            seen.setdefault(key, set()).add(status == "correct")
+    return any(len(v) > 1 for v in seen.values())
 
 
 def _note_coverage(rows, probs: pl.DataFrame, benchmarks: dict[str, str], notes) -> None:

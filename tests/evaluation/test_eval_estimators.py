@@ -123,3 +123,10 @@ def test_k_grid():
     assert k_grid(2) == [1, 2]
     assert k_grid(8) == [1, 2, 4, 8]
     assert k_grid(5) == [1, 2, 4, 5]
+
+
+def test_mixed_verdicts_within_a_key_are_detected():
+    from mathpref.evaluation.examples import _mixed_verdicts
+
+    assert _mixed_verdicts(["4", "4"], ["correct", "timeout"])
+    assert not _mixed_verdicts(["4", "5", None], ["correct", "incorrect", "correct"])
