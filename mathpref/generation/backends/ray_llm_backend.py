@@ -93,7 +93,7 @@ class RayLLMBackend(Backend):
         by_id = {r.request_id: r for r in requests}
         rows = [
             {
-                "request_id": req.request_id,
+                "mp_request_id": req.request_id,  # ray.data.llm has its own request_id
                 "tokenized_prompt": prompt["prompt_token_ids"],
                 "params": json.dumps(kw),  # flat: per-row dicts of varying keys upset Arrow
             }
@@ -102,7 +102,7 @@ class RayLLMBackend(Backend):
         ds = ray.data.from_items(rows)
         eos = self.tokenizer.eos_token_id
         for row in self._processor(ds).iter_rows():
-            req = by_id[row["request_id"]]
+            req = by_id[row["mp_request_id"]]
             tokens = list(row["generated_tokens"])
             full = len(tokens) >= req.max_new_tokens and (not tokens or tokens[-1] != eos)
             if full and req.stop:  # a stop string in the last token: vLLM said "stop"
@@ -129,7 +129,7 @@ def _preprocess(row: dict[str, Any]) -> dict[str, Any]:
     params = json.loads(row["params"])
     params.pop("n", None)
     return {
-        "request_id": row["request_id"],
+        "mp_request_id": row["mp_request_id"],
         "tokenized_prompt": list(row["tokenized_prompt"]),
         "sampling_params": {**params, "detokenize": True},
     }
@@ -139,7 +139,7 @@ def _postprocess(row: dict[str, Any]) -> dict[str, Any]:
     import time
 
     return {
-        "request_id": row["request_id"],
+        "mp_request_id": row["mp_request_id"],
         "generated_text": row["generated_text"],
         "generated_tokens": list(row["generated_tokens"]),
         "num_input_tokens": row["num_input_tokens"],
