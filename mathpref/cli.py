@@ -10,7 +10,9 @@ from typing import Annotated
 
 import typer
 
+from mathpref.cli_eval import register as register_eval
 from mathpref.cli_release import register as register_release
+from mathpref.cli_store import register as register_store
 from mathpref.errors import MathprefError
 
 app = typer.Typer(
@@ -20,6 +22,9 @@ app = typer.Typer(
 )
 datasets_app = typer.Typer(no_args_is_help=True, help="Inspect and clean the dataset store.")
 app.add_typer(datasets_app, name="datasets")
+register_release(app)  # release, publish (mathpref/cli_release.py)
+register_eval(app)  # eval, eval compare, eval examples (mathpref/cli_eval.py)
+register_store(datasets_app)  # datasets verify, repair (mathpref/cli_store.py)
 
 STATE = {"debug": False}
 StoreOpt = Annotated[str, typer.Option("--store", envvar="MATHPREF_STORE", help="Store directory.")]
@@ -39,9 +44,19 @@ def build(
         list[str] | None, typer.Option("--set", help="Override: stage.key=value.")
     ] = None,
     plan: Annotated[bool, typer.Option("--plan", help="Show what would run and why.")] = False,
+    executor: Annotated[
+        str, typer.Option("--executor", help="Where shards run: local | ray.")
+    ] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option("--ray-address", help="Ray cluster address (default: start one).")
+    ] = None,
+    ray_workers: Annotated[
+        int | None, typer.Option("--ray-workers", help="Ray actors per stage at most.")
+    ] = None,
 ):
     """Run a pipeline: reuse every stage version that exists, compute the rest."""
     from mathpref.cli_render import RichReporter, print_plan, print_summary
+    from mathpref.pipeline.executor import executor_from_cli
     from mathpref.pipeline.runner import Runner
     from mathpref.pipeline.spec import load_spec
     from mathpref.store import Store
@@ -52,8 +67,8 @@ def build(
         print_plan(pipeline.name, Runner(pipeline, st).plan())
         return
     t0 = time.perf_counter()
-    with RichReporter() as reporter:
-        results = Runner(pipeline, st, reporter).build()
+    with executor_from_cli(executor, ray_address, ray_workers) as ex, RichReporter() as reporter:
+        results = Runner(pipeline, st, reporter, ex).build()
     print_summary(pipeline.name, results, time.perf_counter() - t0)
 
 
@@ -80,12 +95,23 @@ def sql(
 def report(
     store: StoreOpt = DEFAULT_STORE,
     pipeline: Annotated[str | None, typer.Option(help="Pipeline to report on.")] = None,
+    html: Annotated[
+        str | None, typer.Option("--html", help="Write a self-contained HTML page with plots.")
+    ] = None,
+    compare: Annotated[
+        list[str] | None, typer.Option(help="--html: evaluation runs to compare with.")
+    ] = None,
 ):
-    """Print the analyses of `sql/analyses/` for a build."""
+    """Print the analyses of `sql/analyses/` for a build (or write them, with plots, as HTML)."""
     from mathpref.cli_render import print_table
     from mathpref.db import connect, run_analyses
     from mathpref.store import open_store
 
+    if html:
+        from mathpref.report.html import write_report
+
+        n = write_report(open_store(store), pipeline, html, compare)
+        return typer.echo(f"wrote {html} ({n} plot(s))")
     con = connect(open_store(store), pipeline)
     for name, table in run_analyses(con):
         print_table(table, "table", title=name)
@@ -163,20 +189,12 @@ def datasets_gc(
         typer.echo(line)
 
 
-from mathpref import cli_store  # noqa: E402  (verify, repair)
-
-cli_store.register(datasets_app)
-
-
 @app.command()
 def version():
     """Print the mathpref version."""
     import mathpref
 
     typer.echo(mathpref.__version__)
-
-
-register_release(app)  # release, publish (mathpref/cli_release.py)
 
 
 def main() -> None:

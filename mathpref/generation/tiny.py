@@ -70,13 +70,26 @@ def _is_complete(path: Path) -> bool:
     return any(path.glob("*.safetensors"))
 
 
-def build_tiny_model(out_dir: str | Path, seed: int = 0) -> Path:
+# Named shapes: "default" is the model of smoke-tiny (head size 16); "h64" has head size 64
+# (hidden 128, 2 heads), the smallest that vLLM's CPU attention accepts.
+VARIANTS = {
+    "default": {"hidden_size": 64, "num_attention_heads": 4, "intermediate_size": 128},
+    "h64": {"hidden_size": 128, "num_attention_heads": 2, "intermediate_size": 256},
+}
+
+
+def build_tiny_model(out_dir: str | Path, seed: int = 0, variant: str = "default") -> Path:
     """Build (or reuse) the tiny model in `out_dir`; returns `out_dir` as a Path.
+
+    `variant` picks the shape (`VARIANTS`); the tokenizer and chat template are the same.
 
     Idempotent: a complete model already in `out_dir` is reused as is. The model is built in a
     temporary folder next to `out_dir` and renamed into place, so a crash never leaves half a
     model behind.
     """
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown tiny model variant {variant!r}; valid: {sorted(VARIANTS)}")
+    shape = VARIANTS[variant]
     out = Path(out_dir)
     if _is_complete(out):
         return out
@@ -117,11 +130,11 @@ def build_tiny_model(out_dir: str | Path, seed: int = 0) -> Path:
 
         config = LlamaConfig(
             vocab_size=len(tokenizer),
-            hidden_size=64,
+            hidden_size=shape["hidden_size"],
             num_hidden_layers=2,
-            num_attention_heads=4,
-            num_key_value_heads=4,
-            intermediate_size=128,
+            num_attention_heads=shape["num_attention_heads"],
+            num_key_value_heads=shape["num_attention_heads"],
+            intermediate_size=shape["intermediate_size"],
             max_position_embeddings=2048,
             bos_token_id=tokenizer.bos_token_id,
             eos_token_id=tokenizer.eos_token_id,
@@ -132,7 +145,10 @@ def build_tiny_model(out_dir: str | Path, seed: int = 0) -> Path:
         model = LlamaForCausalLM(config)
         model.generation_config.pad_token_id = tokenizer.pad_token_id
         model.save_pretrained(tmp)
-        (tmp / MARKER).write_text(json.dumps({"seed": seed, "vocab_size": len(tokenizer)}))
+        marker = {"seed": seed, "vocab_size": len(tokenizer)}
+        if variant != "default":
+            marker["variant"] = variant
+        (tmp / MARKER).write_text(json.dumps(marker))
         try:
             if out.exists():
                 out.rmdir()

@@ -19,11 +19,12 @@ import pyarrow as pa
 from mathpref.errors import AuditError, StageError
 from mathpref.hashing import content_id, digest
 from mathpref.pipeline.executor import (
+    Executor,
     InputReader,
+    default_executor,
     read_shards,
     release_inputs,
     release_memory,
-    run_shards,
 )
 from mathpref.pipeline.plan import PlanEntry, why
 from mathpref.pipeline.spec import InputRef, PipelineSpec
@@ -55,9 +56,16 @@ class Reporter:
 
 
 class Runner:
-    def __init__(self, spec: PipelineSpec, store: Store, reporter: Reporter | None = None):
+    def __init__(
+        self,
+        spec: PipelineSpec,
+        store: Store,
+        reporter: Reporter | None = None,
+        executor: Executor | None = None,
+    ):
         self.spec, self.store = spec, store
         self.reporter = reporter or Reporter()
+        self.executor = executor or default_executor()
         self.stages: dict[str, Stage] = {}
         for name in spec.order():
             s = spec.stages[name]
@@ -224,7 +232,7 @@ class Runner:
         t0 = time.perf_counter()
         ctx = self._context(name, results, self.store.work_dir(vid))
         try:
-            n_shards = run_shards(stage, ctx, vid, self.reporter)
+            n_shards = self.executor.run_shards(stage, ctx, vid, self.reporter)
             release_inputs(ctx)  # not needed to finalize or write (re-read on demand)
             if type(stage).finalize is Stage.finalize:
                 tables = None  # identity: each output is read back just before it is written

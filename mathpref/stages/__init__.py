@@ -9,3 +9,4 @@ from mathpref.stages import (  # noqa: F401
     scoring,
     verify,
 )
+from mathpref.stages.metrics import MetricsStage as _metrics  # noqa: F401

@@ -20,8 +20,9 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
-from mathpref.errors import SpecError
+from mathpref.errors import SpecError, StageError
 from mathpref.hashing import canonical_json, file_digest
+from mathpref.stages.resources import Resources
 
 REGISTRY: dict[str, type[Stage]] = {}
 
@@ -60,6 +61,26 @@ class StageContext:
     cache_dir: Path | None = None  # store-wide cache (e.g. the tiny test model)
     advance: Callable[[int], None] = lambda n: None
     notes: list[str] = field(default_factory=list)
+    resources: Resources = field(default_factory=Resources)  # the worker's (see resources.py)
+
+    def resource(self, key: Any, factory: Callable[[], Any], lifetime: str = "stage") -> Any:
+        """A long-lived object of the worker running this shard (a loaded model; with
+        lifetime="worker", one kept past the stage, e.g. a process pool)."""
+        return self.resources.get(key, factory, lifetime)
+
+    @property
+    def cpus(self) -> int:
+        """CPU cores this worker may use (size process pools by it)."""
+        return self.resources.cpus
+
+    def for_shard(self, tables: dict[str, pa.Table] | None) -> StageContext:
+        """The context a shard runs in: `tables` (from `Stage.shard_inputs`) are all it can
+        read; None keeps the stage's inputs (a single-shard stage reads them on demand)."""
+        if tables is None:
+            return self
+        return dataclasses.replace(
+            self, read_input=TableInputs(self.name, tables), input_roles=list(tables)
+        )
 
     def input(self, role: str, columns: list[str] | None = None) -> pa.Table:
         """An input table; with `columns`, only those (read alone when the reader can)."""
@@ -83,6 +104,25 @@ class StageContext:
         self.notes.append(text)
 
 
+class TableInputs:
+    """`read_input` over a shard's own tables (what `Stage.shard_inputs` returned)."""
+
+    def __init__(self, stage: str, tables: dict[str, pa.Table]):
+        self.stage, self.tables = stage, tables
+
+    def __call__(self, role: str, columns: list[str] | None = None) -> pa.Table:
+        if role not in self.tables:
+            raise StageError(
+                f"stage '{self.stage}': a shard read '{role}', which its shard_inputs did not "
+                f"give (it has {sorted(self.tables)})"
+            )
+        table = self.tables[role]
+        return table if columns is None else table.select(list(columns))
+
+    def clear(self) -> None:
+        self.tables = {}
+
+
 class Stage:
     kind: ClassVar[str]
     code_version: ClassVar[str]
@@ -94,6 +134,8 @@ class Stage:
     # Audits (file stems of `sql/audits/`) run over the whole build when it contains this stage;
     # a build whose audits return rows is not published.
     audits: ClassVar[tuple[str, ...]] = ()
+    # Set-based stages over whole tables (DuckDB) run where the build runs, never on workers.
+    runs_on_driver: ClassVar[bool] = False
 
     def __init__(self, name: str, config: dict[str, Any], base_dir: Path):
         self.name = name
@@ -137,7 +179,24 @@ class Stage:
     def shard_slice(self, ctx: StageContext, shard: int) -> pa.Table:
         return ctx.input(self.shard_input).slice(shard * self.shard_rows, self.shard_rows)
 
+    def shard_inputs(self, ctx: StageContext, shard: int) -> dict[str, pa.Table] | None:
+        """The tables shard `shard` reads, by name, cut from the stage's inputs where the build
+        runs. `run_shard` then sees only these (`ctx.input(name)`), so a shard is a pure function
+        of them and of the config, and any executor can run it anywhere. None (the default of a
+        stage with one shard) means the stage's inputs themselves, read on demand."""
+        if not self.shard_rows or not self.shard_input:
+            return None
+        tables = {role: ctx.input(role) for role in ctx.input_roles}
+        tables[self.shard_input] = self.shard_slice(ctx, shard)
+        return tables
+
+    def worker_resources(self) -> dict[str, float]:
+        """What one worker of this stage reserves on a cluster (Ray: num_cpus, num_gpus)."""
+        return {"num_cpus": 1}
+
     def run_shard(self, ctx: StageContext, shard: int, n_shards: int) -> dict[str, pa.Table]:
+        """Shard `shard`'s outputs (role -> table) from `ctx.input(...)` of its shard inputs
+        only; keep nothing on `self` between shards (use `ctx.resource` for pools/models)."""
         raise NotImplementedError
 
     def finalize(self, ctx: StageContext, tables: dict[str, pa.Table]) -> dict[str, pa.Table]:

@@ -77,13 +77,27 @@ class ContinueStage(BackendStage):
         arms += [Arm.from_dict(dict(a)) for a in self.config.arms]
         return {a.name: a for a in arms}
 
+    PARENT_COLUMNS = (
+        "trajectory_id",
+        "problem_id",
+        "question",
+        "arm",
+        "arm_family",
+        "completion",
+        "first_arith_error_step",
+    )
+
+    def shard_inputs(self, ctx, shard):
+        size = self.config.shard_problems * 4
+        parents = self._parents(ctx).slice(shard * size, size)
+        return {"parents": parents.select(list(self.PARENT_COLUMNS))}
+
     def run_shard(self, ctx, shard, n_shards):
         from mathpref.generation.arms import Arm
         from mathpref.generation.requests import build_continuation_requests
         from mathpref.verify.steps import prefix_before_step
 
-        size = self.config.shard_problems * 4
-        parents = self._parents(ctx).slice(shard * size, size).to_pylist()
+        parents = ctx.input("parents").to_pylist()
         arms, c = self._arms(), self.config
         items = []
         for p in parents:

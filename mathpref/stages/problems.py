@@ -30,6 +30,14 @@ class ProblemsConfig:
     path: str = opt(
         None, "File or folder of problems, or a Hub dataset as hf://OWNER/NAME.", path=True
     )
+    benchmark: str = opt(
+        "",
+        "Eval set: gsm8k | gsm8k-platinum | math500 (fixes the file, fields and source name, "
+        "so every run of a benchmark shares problem ids).",
+    )
+    benchmark_source: str = opt(
+        "local", "Where a benchmark is read: local (pinned copy) | hub (pinned revision)."
+    )
     format: str = opt("auto", f"Input format: {', '.join(FORMATS)}.")
     preset: str = opt("custom", f"Field preset: {', '.join(PRESETS)}.")
     source: str = opt("", "Source name stored on each problem (default: preset-filestem).")
@@ -44,6 +52,10 @@ class ProblemsConfig:
     limit: int = opt(0, "Read only the first N problems (0 = all).")
 
     def __post_init__(self):
+        if self.benchmark:
+            from mathpref.evaluation.benchmarks import apply_benchmark
+
+            apply_benchmark(self)
         if not self.path:
             raise ValueError("path is required")
         if self.preset not in PRESETS:

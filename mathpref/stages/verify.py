@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import os
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -66,18 +65,19 @@ class VerifyStage(Stage):
     def shard_slice(self, ctx, shard):
         return self._trajectories(ctx).slice(shard * self.shard_rows, self.shard_rows)
 
+    def shard_inputs(self, ctx, shard):
+        traj = self.shard_slice(ctx, shard)
+        problems = ctx.input("problems", ["problem_id", "gold_answer"])
+        used = pc.is_in(problems["problem_id"], value_set=traj["problem_id"].unique())
+        return {"trajectories": traj, "problems": problems.filter(used)}
+
     def run_shard(self, ctx, shard, n_shards):
         from mathpref.verify import GRADER_VERSION, grade_batch
 
-        traj = self.shard_slice(ctx, shard)
+        traj = ctx.input("trajectories")
         if self.config.step_checks:
-            # Step checks run in worker processes while this process grades; the next shard's
-            # checks are queued now so the workers stay busy while this shard is written.
-            pending = self._steps_pending().pop(shard, None) or self._submit_steps(traj)
-            if shard + 1 < n_shards:
-                self._steps_pending()[shard + 1] = self._submit_steps(
-                    self.shard_slice(ctx, shard + 1)
-                )
+            # Step checks run in the worker's processes while this process grades.
+            pending = self._submit_steps(ctx, traj)
         joined = traj.select(list(self.COLUMNS)).append_column(
             "gold_answer", _gold_in_row_order(traj, ctx.input("problems"))
         )
@@ -86,8 +86,8 @@ class VerifyStage(Stage):
             joined["gold_answer"],
             full,
             timeout=self.config.timeout,
-            workers=self.config.workers or None,
             dedupe=self.config.dedupe,
+            pool=self._verify_pool(ctx),
         )
         n = joined.num_rows
         cols = {
@@ -122,50 +122,43 @@ class VerifyStage(Stage):
                 cols[name] = pa.nulls(n, typ)
         return {"verifications": pa.table(cols)}
 
-    # -- step checks in worker processes -------------------------------------------------
-    def _steps_pending(self) -> dict[int, list]:
-        if not hasattr(self, "_pending"):
-            self._pending: dict[int, list] = {}
-        return self._pending
+    # -- process pools: the worker's, shared by the shards it runs ---------------------------
+    def _workers(self, ctx) -> int:
+        return self.config.workers or ctx.cpus
 
-    def _step_workers(self) -> int:
-        return self.config.workers or os.cpu_count() or 1
+    def _verify_pool(self, ctx):
+        from mathpref.verify.pool import VerifyPool
 
-    def _submit_steps(self, traj: pa.Table) -> list:
+        n = self._workers(ctx)
+        return ctx.resource(("math-verify", n), lambda: VerifyPool(n), lifetime="worker")
+
+    def _submit_steps(self, ctx, traj: pa.Table) -> list:
         """Futures (or done tables) of the step checks of `traj`'s full texts, in row order."""
         from mathpref.verify.step_batch import check_steps_batch
 
         texts = _full_text(traj).to_pylist()
-        workers = self._step_workers()
+        workers = self._workers(ctx)
         if workers < 2 or len(texts) < STEP_PARALLEL_MIN_ROWS:
             return [check_steps_batch(texts)]
-        if getattr(self, "_pool", None) is None:
-            # spawn: fresh interpreters, so no copy of this (large) process is forked.
-            from mathpref.procs import pool_kwargs
+        # spawn: fresh interpreters, so no copy of this (large) process is forked.
+        from mathpref.procs import pool_kwargs, spawning
 
-            self._pool = ProcessPoolExecutor(
+        pool = ctx.resource(
+            ("step-checks", workers),
+            lambda: ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 **pool_kwargs(),  # workers die with the build (kill -9 included)
-            )
+            ),
+        )  # stage lifetime: its workers' step caches are released when the stage ends
         size = -(-len(texts) // workers)
-        from mathpref.procs import spawning
-
         with spawning():  # workers start on submit
             return [
-                self._pool.submit(check_steps_batch, texts[i : i + size])
+                pool.submit(check_steps_batch, texts[i : i + size])
                 for i in range(0, len(texts), size)
             ]
 
-    def _close_pool(self) -> None:
-        pool = getattr(self, "_pool", None)
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-        self._steps_pending().clear()
-
     def finalize(self, ctx, tables):
-        self._close_pool()
         v = tables["verifications"]
         counts = v.group_by("status").aggregate([([], "count_all")]).to_pylist()
         ctx.note(

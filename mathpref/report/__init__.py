@@ -1,0 +1,1 @@
+"""The HTML report of a build (`mathpref report --html`): plots, analyses, evaluation."""
