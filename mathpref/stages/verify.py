@@ -15,7 +15,9 @@ from mathpref.stages.base import Stage, opt, register
 
 @dataclass
 class VerifyConfig:
-    timeout: float = opt(5.0, "Per-row timeout in seconds for the symbolic checker.")
+    timeout: float = opt(
+        5.0, "Per-row budget of the symbolic checker, in CPU seconds of its worker (not wall time)."
+    )
     step_checks: bool = opt(True, "Also check every arithmetic claim, step by step.")
     workers: int = opt(
         0, "Worker processes for the symbolic checker (0 = all cores).", volatile=True
