@@ -19,6 +19,9 @@ class VerifyConfig:
         5.0, "Per-row budget of the symbolic checker, in CPU seconds of its worker (not wall time)."
     )
     step_checks: bool = opt(True, "Also check every arithmetic claim, step by step.")
+    canonical_keys: bool = opt(
+        True, "Give equivalent answers to a problem one answer_key (mathpref.verify.keys)."
+    )
     workers: int = opt(
         0, "Worker processes for the symbolic checker (0 = all cores).", volatile=True
     )
@@ -35,7 +38,7 @@ class VerifyConfig:
 @register
 class VerifyStage(Stage):
     kind = "verify"
-    code_version = "verify-stage-1"
+    code_version = "verify-stage-2"
     Config = VerifyConfig
     inputs = {"trajectories": True, "problems": True}
     outputs = {"verifications": "verifications"}
@@ -161,6 +164,8 @@ class VerifyStage(Stage):
     def finalize(self, ctx, tables):
         self._close_pool()
         v = tables["verifications"]
+        if self.config.canonical_keys and v.num_rows:
+            v = tables["verifications"] = self._unify(ctx, v)
         counts = v.group_by("status").aggregate([([], "count_all")]).to_pylist()
         ctx.note(
             "status: "
@@ -169,6 +174,29 @@ class VerifyStage(Stage):
             )
         )
         return tables
+
+    def _unify(self, ctx, v: pa.Table) -> pa.Table:
+        from mathpref.verify import VerifyPool
+        from mathpref.verify.keys import unify_keys
+
+        cols = {c: v[c].to_pylist() for c in ("problem_id", "gold_answer", "extracted_answer")}
+        args = (*cols.values(), v["answer_key"].to_pylist(), v["status"].to_pylist())
+        if self.config.workers:
+            with VerifyPool(self.config.workers) as pool:
+                keys, stats = unify_keys(*args, pool=pool, timeout=self.config.timeout)
+        else:
+            keys, stats = unify_keys(*args, timeout=self.config.timeout)
+        if stats["merged"] or stats["skipped"]:
+            ctx.note(
+                f"answer keys: {stats['merged']} merge(s) of equivalent keys"
+                + (
+                    f", {stats['skipped']} problem(s) with too many keys to compare"
+                    if stats["skipped"]
+                    else ""
+                )
+            )
+        i = v.schema.get_field_index("answer_key")
+        return v.set_column(i, "answer_key", pa.array(keys, pa.string()))
 
 
 STEP_PARALLEL_MIN_ROWS = 2_000  # smaller batches are checked in this process
