@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from mathpref.errors import AuditError, StageError
 from mathpref.hashing import content_id, digest
+from mathpref.pipeline.checks import check_not_empty
 from mathpref.pipeline.executor import (
     InputReader,
     read_shards,
@@ -253,6 +254,7 @@ class Runner:
             )
             release_memory()
             outputs[role] = {k: man[k] for k in ("kind", "dataset_id", "fingerprint", "rows")}
+        check_not_empty(stage, outputs, self._input_rows(name, results), ctx.notes)
         self.store.write_stage_record(
             vid, {**ident, "outputs": outputs, "notes": ctx.notes, "created_at": utcnow()}
         )
@@ -260,6 +262,10 @@ class Runner:
         return StageResult(
             name, stage.kind, vid, "computed", time.perf_counter() - t0, outputs, ident, ctx.notes
         )
+
+    def _input_rows(self, name: str, results: dict[str, StageResult]) -> int | None:
+        ups = [u for us in self.spec.stages[name].inputs.values() for u in us]
+        return sum(self._upstream(u, results)["rows"] for u in ups) if ups else None
 
     def _input_ids(self, name: str, results: dict[str, StageResult]) -> dict[str, list]:
         return {

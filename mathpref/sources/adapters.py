@@ -17,12 +17,9 @@ joins them to problems, derives ids and writes trajectories. Built-in adapters:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-
-from mathpref.errors import InputError
 
 
 @dataclass
@@ -41,6 +38,7 @@ class ImportedSample:
     key: str | None = None  # names the sample within its record, for `parent_key`
     parent_key: str | None = None  # a continuation of that sample of the same record
     prefix: str | None = None  # the partial solution a continuation continues
+    messages: list | None = None  # chat logs: the (role, content) messages of the prompt
 
 
 OPENAI_ARMS = ("6b_finetuning", "6b_verification", "175b_finetuning", "175b_verification")
@@ -88,47 +86,20 @@ def qwen_math(rec: dict, cfg) -> Iterator[ImportedSample]:
 
 
 def generic(rec: dict, cfg) -> Iterator[ImportedSample]:
-    from mathpref.sources.readers import get_field
+    """One record through the generic adapter (see :mod:`mathpref.sources.generic`)."""
+    from mathpref.sources.generic import GenericAdapter
 
-    def opt_field(name: str) -> Any:
-        if not name:
-            return None
-        try:
-            return get_field(rec, name)
-        except KeyError:
-            return None
-
-    completion = get_field(rec, cfg.completion_field)
-    question = get_field(rec, cfg.question_field) if cfg.question_field else None
-    key = get_field(rec, cfg.problem_id_field) if cfg.problem_id_field else None
-    prompt = opt_field(cfg.prompt_field) if cfg.prompt_field else None
-    arm = opt_field(cfg.arm_field) if cfg.arm_field else None
-    index = opt_field(cfg.sample_index_field)
-    label = opt_field(cfg.label_field)
-    yield ImportedSample(
-        question=question,
-        problem_key=None if key is None else str(key),
-        arm=str(arm) if arm is not None else (cfg.arm or "imported"),
-        sample_index=None if index is None else int(index),
-        prompt=prompt if prompt is not None else (question or ""),
-        completion=completion,
-        model_id=opt_field(cfg.model_field) or cfg.model_id or None,
-        label=_as_bool(label),
-        finish_reason=opt_field(cfg.finish_reason_field),
-    )
+    return GenericAdapter(cfg)(rec)
 
 
-def _as_bool(value: Any) -> bool | None:
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return bool(value)
-    text = str(value).strip().lower()
-    if text in ("true", "1", "yes", "correct", "+"):
-        return True
-    if text in ("false", "0", "no", "incorrect", "-"):
-        return False
-    raise InputError(f"label value {json.dumps(value)} is not a boolean")
+def make_adapter(name: str, cfg):
+    """The adapter for one import run: a callable (rec, cfg) -> samples; the generic one also
+    has `finish(where, source)`, which fails for optional fields no record had."""
+    if name == "generic":
+        from mathpref.sources.generic import GenericAdapter
+
+        return GenericAdapter(cfg)
+    return ADAPTERS[name]
 
 
 STEP_JOIN = "\n\n"  # PRM800K steps are joined as paragraphs, as `split_steps` reads them

@@ -94,6 +94,10 @@ class Stage:
     # Audits (file stems of `sql/audits/`) run over the whole build when it contains this stage;
     # a build whose audits return rows is not published.
     audits: ClassVar[tuple[str, ...]] = ()
+    # Output roles that may be empty although the stage's input is not (a quarantine, step pairs
+    # from a log without continuations, a `continue` stage that finds nothing to continue). A
+    # stage all of whose other outputs are empty from a non-empty input fails the build.
+    empty_ok: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, name: str, config: dict[str, Any], base_dir: Path):
         self.name = name

@@ -8,6 +8,8 @@ strategy can pick a verified-correct continuation as the chosen next step (as St
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -22,8 +24,10 @@ class ContinueConfig(BackendConfig):
     n: int = opt(4, "Continuations per prefix.")
     statuses: list = opt(["correct", "incorrect"], "Verdicts whose trajectories are continued.")
     max_parents: int = opt(0, "Continue at most this many parents (0 = all), in id order.")
-    preset: str = opt("", "Arm preset to rebuild the parent's prompt (else a plain arm).")
-    arms: list = opt([], "Arms (tables) to rebuild the parent's prompt.")
+    preset: str = opt(
+        "", "Arm preset whose arms replace the parent's prompt (default: the parent's own)."
+    )
+    arms: list = opt([], "Arms (tables) whose prompts replace the parent's, by arm name.")
     temperature: float = opt(0.7, "Sampling temperature of the continuations.")
     top_p: float = opt(1.0, "top_p of the continuations.")
     max_new_tokens: int = opt(512, "Length limit of a continuation.")
@@ -40,10 +44,11 @@ class ContinueConfig(BackendConfig):
 @register
 class ContinueStage(BackendStage):
     kind = "continue"
-    code_version = "continue-1"
+    code_version = "continue-2"
     Config = ContinueConfig
     inputs = {"trajectories": True, "verifications": True, "problems": True}
     outputs = {"trajectories": "trajectories"}
+    empty_ok = frozenset({"trajectories"})  # there may be nothing to continue
 
     def _parents(self, ctx) -> pa.Table:
         v = ctx.input("verifications")
@@ -85,18 +90,37 @@ class ContinueStage(BackendStage):
         size = self.config.shard_problems * 4
         parents = self._parents(ctx).slice(shard * size, size).to_pylist()
         arms, c = self._arms(), self.config
-        items = []
+        items, own = [], {}
+        used: dict[str, set] = {"spec": set(), "parent": set(), "question": set()}
         for p in parents:
-            arm = arms.get(p["arm"]) or Arm(name=p["arm"], family=p["arm_family"] or "imported")
+            arm = arms.get(p["arm"])
+            messages = None if arm is not None else parent_messages(p)
+            if arm is None:
+                arm = Arm(name=p["arm"], family=p["arm_family"] or "imported")
+            used["spec" if p["arm"] in arms else "parent" if messages else "question"].add(p["arm"])
+            text = p["completion"][p.get("prompt_echo_end") or 0 :]
             try:
-                prefix = prefix_before_step(p["completion"], p["first_arith_error_step"])
+                prefix = prefix_before_step(text, p["first_arith_error_step"])
             except IndexError:
                 ctx.note(f"parent {p['trajectory_id']}: step index out of range, skipped")
                 continue
             items.append((p["trajectory_id"], p["problem_id"], p["question"], arm, prefix))
+            if messages:
+                own[p["trajectory_id"]] = messages
         requests = build_continuation_requests(
             items, c.n, temperature=c.temperature, top_p=c.top_p, max_new_tokens=c.max_new_tokens
         )
+        # Unless the spec gives the arm, a continuation is asked exactly as its parent was.
+        requests = [
+            dataclasses.replace(r, messages=own[r.parent_trajectory_id])
+            if r.parent_trajectory_id in own
+            else r
+            for r in requests
+        ]
+        for how, names in used.items():
+            note = f"continuations of arm(s) {sorted(names)}: prompt from {_HOW[how]}"
+            if names and note not in ctx.notes:
+                ctx.note(note)
         rows = self.generate(ctx, shard, requests) if requests else []
         return {"trajectories": pa.Table.from_pylist(rows) if rows else None}
 
@@ -105,3 +129,24 @@ class ContinueStage(BackendStage):
         if t.num_rows == 0:
             ctx.note("no trajectory with a first wrong arithmetic step: no continuations")
         return tables
+
+
+_HOW = {
+    "spec": "the arms of this stage's spec (override)",
+    "parent": "the parent's own prompt messages",
+    "question": "the bare question (the parent recorded no prompt messages)",
+}
+
+
+def parent_messages(p: dict) -> tuple[tuple[str, str], ...] | None:
+    """The messages the parent's prompt was rendered from: recorded `prompt_messages`, or for an
+    imported parent its prompt text (with the system prompt a log recorded)."""
+    if p.get("prompt_messages"):
+        return tuple((str(r), str(c)) for r, c in json.loads(p["prompt_messages"]))
+    if p.get("backend") == "import" and p.get("prompt"):
+        system = None
+        if p.get("sampling_params"):
+            system = json.loads(p["sampling_params"]).get("system")
+        user = ("user", p["prompt"])
+        return (("system", str(system)), user) if system else (user,)
+    return None

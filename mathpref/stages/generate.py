@@ -140,7 +140,7 @@ class BackendStage(Stage):
 @register
 class GenerateStage(BackendStage):
     kind = "generate"
-    code_version = "generate-1"
+    code_version = "generate-2"
     Config = GenerateConfig
     inputs = {"problems": True}
     outputs = {"trajectories": "trajectories"}
@@ -205,5 +205,8 @@ def _row(req, res: dict, config, model_id: str) -> dict:
         "source_ref": None,
         "source_label": None,
         "source_error_step": None,
+        "prompt_echo_rule": None,
+        "prompt_echo_end": None,
+        "prompt_messages": json.dumps([list(m) for m in req.messages], ensure_ascii=False),
         "latency_s": res["latency_s"],
     }

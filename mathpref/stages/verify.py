@@ -59,7 +59,7 @@ class VerifyStage(Stage):
         return parts
 
     # Only these trajectory columns are read (not prompts, not the other metadata).
-    COLUMNS = ("trajectory_id", "problem_id", "prefix", "completion")
+    COLUMNS = ("trajectory_id", "problem_id", "prefix", "completion", "prompt_echo_end")
 
     def _trajectories(self, ctx) -> pa.Table:
         return ctx.input("trajectories", list(self.COLUMNS))
@@ -218,9 +218,25 @@ def _gold_in_row_order(traj: pa.Table, problems: pa.Table) -> pa.Array:
 
 
 def _full_text(joined: pa.Table) -> pa.ChunkedArray:
-    """The whole solution: a continuation's prefix followed by its completion."""
+    """The whole solution: a continuation's prefix followed by its completion, less the echo of
+    the prompt an imported completion begins with (`prompt_echo_end` characters)."""
     prefix = pc.fill_null(joined["prefix"], "")
-    return pc.binary_join_element_wise(prefix, joined["completion"], "")
+    return pc.binary_join_element_wise(prefix, after_echo(joined), "")
+
+
+def after_echo(table: pa.Table) -> pa.ChunkedArray | pa.Array:
+    """Each completion without its leading prompt echo."""
+    completion = table["completion"]
+    if "prompt_echo_end" not in table.column_names:
+        return completion
+    cut = pc.fill_null(table["prompt_echo_end"], 0)
+    if not pc.any(pc.greater(cut, 0)).as_py():
+        return completion
+    import polars as pl
+
+    frame = pl.from_arrow(pa.table({"c": completion, "n": pc.cast(cut, pa.int64())}))
+    out = frame.select(pl.col("c").str.slice(pl.col("n")))["c"]
+    return out.to_arrow().cast(pa.string())
 
 
 def _checker_libraries() -> dict[str, str]:
