@@ -38,6 +38,9 @@ def build(
         list[str] | None, typer.Option("--set", help="Override: stage.key=value.")
     ] = None,
     plan: Annotated[bool, typer.Option("--plan", help="Show what would run and why.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail when log labels disagree with the verdicts.")
+    ] = False,
 ):
     """Run a pipeline: reuse every stage version that exists, compute the rest."""
     from mathpref.cli_render import RichReporter, print_plan, print_summary
@@ -52,7 +55,7 @@ def build(
         return
     t0 = time.perf_counter()
     with RichReporter() as reporter:
-        results = Runner(pipeline, st, reporter).build()
+        results = Runner(pipeline, st, reporter, strict=strict).build()
     print_summary(pipeline.name, results, time.perf_counter() - t0)
 
 

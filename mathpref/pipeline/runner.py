@@ -9,6 +9,7 @@ so a killed build restarts where it stopped.
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from mathpref.pipeline.executor import (
     release_memory,
     run_shards,
 )
+from mathpref.pipeline.labels import check_labels
 from mathpref.pipeline.plan import PlanEntry, why
 from mathpref.pipeline.spec import InputRef, PipelineSpec
 from mathpref.schemas import get_schema
@@ -53,11 +55,23 @@ class Reporter:
     def shard_done(self, name: str) -> None: ...
     def stage_end(self, result: StageResult) -> None: ...
 
+    def warn(self, message: str) -> None:
+        print(f"warning: {message}", file=sys.stderr)
+
 
 class Runner:
-    def __init__(self, spec: PipelineSpec, store: Store, reporter: Reporter | None = None):
+    def __init__(
+        self,
+        spec: PipelineSpec,
+        store: Store,
+        reporter: Reporter | None = None,
+        *,
+        strict: bool = False,
+    ):
         self.spec, self.store = spec, store
         self.reporter = reporter or Reporter()
+        self.strict = strict  # label agreement under the threshold fails the build
+        self.warnings: list[str] = []
         self.stages: dict[str, Stage] = {}
         for name in spec.order():
             s = spec.stages[name]
@@ -178,10 +192,12 @@ class Runner:
                 results[name] = self._run_or_reuse(name, results)
                 self.reporter.stage_end(results[name])
             self._audit(results)
+            labels = check_labels(self, results)
             self.store.write_ref(
                 self.spec.name,
                 {
                     "pipeline": self.spec.name,
+                    **({"labels": labels} if labels else {}),
                     "spec_path": str(self.spec.path),
                     "built_at": utcnow(),
                     "stages": {
@@ -191,6 +207,10 @@ class Runner:
                 },
             )
         return list(results.values())
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+        self.reporter.warn(message)
 
     def _audit(self, results: dict[str, StageResult]) -> None:
         """The audits the build's stages declare, over the whole build."""

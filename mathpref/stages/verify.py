@@ -26,11 +26,19 @@ class VerifyConfig:
         0, "Worker processes for the symbolic checker (0 = all cores).", volatile=True
     )
     dedupe: bool = opt(True, "Grade each distinct (gold, answer) pair once.", volatile=True)
+    min_label_agreement: float = opt(
+        0.99,
+        "Warn (with --strict: fail) when a log's own labels agree with the verdicts on fewer "
+        "rows than this share.",
+        volatile=True,
+    )
     shard_rows: int = opt(20_000, "Trajectories per resumable shard.", volatile=True)
 
     def __post_init__(self):
         if not 0 < self.timeout <= 600:
             raise ValueError("timeout must be in (0, 600] seconds")
+        if not 0.0 <= self.min_label_agreement <= 1.0:
+            raise ValueError("min_label_agreement must be in [0, 1]")
         if self.workers < 0 or self.shard_rows < 1:
             raise ValueError("workers must be >= 0 and shard_rows >= 1")
 
