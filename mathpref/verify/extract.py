@@ -17,7 +17,9 @@ docs/decisions/0008-answer-position.md:
 4. ``hash`` / ``the_answer_is`` - whichever of ``#### X`` and "the answer is X" comes first.
 5. ``answer_colon``   - the first short ``Answer:`` / ``Final answer:`` / ``A:`` line.
 6. ``last_number``    - the last number; ``last_structure`` when that number is a component of a
-   tuple, interval, set, inequality or matrix, which is then the answer, whole.
+   tuple, interval, set, inequality or matrix, which is then the answer, whole; ``last_math``
+   when it belongs to a math expression (``$(a + b)^2$``): the expression, or the value after
+   its last ``=`` (``$\\cos A = -\\frac{24}{25}$``).
 
 The vectorised path in :mod:`mathpref.verify.vector` must agree with this module row for row.
 """
@@ -44,6 +46,7 @@ RULES = (
     "answer_colon",
     "last_number",
     "last_structure",
+    "last_math",
 )
 
 # Shared regex sources (also used, unchanged, by the polars vector path).
@@ -170,7 +173,7 @@ def extract(completion: str | None) -> Extraction:
         return Extraction(colon[1], "answer_colon", comma)
     last = last_number(text, comma)
     if last is not None:
-        return Extraction(last[0], "last_structure" if last[1] else "last_number", comma)
+        return Extraction(last[0], last[1], comma)
     return Extraction(None, None, comma)
 
 

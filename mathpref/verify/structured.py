@@ -30,7 +30,7 @@ _INEQ_BEFORE = re.compile(
 )
 _MACRO = re.compile(r"\\[A-Za-z]+")
 _ASSIGN = re.compile(r"^[A-Za-z](?:_\{?\w+\}?)?\s*=\s*")
-_MATHLIKE = re.compile(r"^[\s\d.,+\-*/^_{}()\[\]=a-zA-Z\\]*$")
+_MATHLIKE = re.compile(r"^[\s\d.,+\-*/^_{}()\[\]=!|<>a-zA-Z\\]*$")
 _OPEN, _CLOSE = "([{", ")]}"
 _THOUSANDS_ONLY = re.compile(r"^\s*\$?-?\d{1,3}(?:,\d{3})+(?:\.\d+)?\s*$")
 MAX_SCAN = 200
@@ -80,29 +80,45 @@ def _bracket_group(t: str, start: int, end: int) -> tuple[int, int] | None:
     return a, j + 1
 
 
+_PAIRS = (("\\(", "\\)"), ("\\[", "\\]"), ("$$", "$$"))
+_SPAN_SCAN = 600
+
+
 def _math_span(t: str, start: int, end: int) -> str | None:
-    """The inline math (``\\( ... \\)`` or ``$ ... $``) around a number, if it is a comma list."""
+    """The content of the math span (``\\( \\)``, ``\\[ \\]``, ``$$ $$``, ``$ $``) around a number."""
+    for op, cl in _PAIRS:
+        a = t.rfind(op, max(0, start - _SPAN_SCAN), start)
+        if a < 0 or t.find(cl, a + len(op), start) >= 0:
+            continue
+        b = t.find(cl, end, end + _SPAN_SCAN)
+        if b >= 0:
+            return t[a + len(op) : b]
     line_start = t.rfind("\n", 0, start) + 1
     nl = t.find("\n", end)
     line_end = len(t) if nl < 0 else nl
-    a = t.rfind("\\(", line_start, start)
-    if a >= 0 and t.rfind("\\)", a, start) < 0:
-        b = t.find("\\)", end, line_end)
-        inner = t[a + 2 : b] if b >= 0 else None
-    else:
-        before = t[line_start:start]
-        a = before.rfind("$")
-        b = t.find("$", end, line_end)
-        inner = (
-            before[a + 1 :] + t[start:b] if a >= 0 and before.count("$") % 2 and b >= 0 else None
-        )
-    if inner is None:
+    before = t[line_start:start]
+    a = before.rfind("$")
+    b = t.find("$", end, line_end)
+    if a >= 0 and before.count("$") % 2 and b >= 0:
+        return before[a + 1 :] + t[start:b]
+    return None
+
+
+def _span_answer(inner: str) -> str | None:
+    """A math span as an answer: the value after its last top-level ``=``, if math-like."""
+    inner = inner.strip().rstrip(".,;").strip()
+    depth, cut = 0, -1
+    for i, ch in enumerate(inner):
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth -= 1
+        elif ch == "=" and depth == 0 and inner[i - 1 : i] not in ("<", ">", "!"):
+            cut = i
+    value = inner[cut + 1 :].strip() if cut >= 0 else inner
+    if not value or _THOUSANDS_ONLY.match(value) or not _mathlike(value):
         return None
-    inner = inner.strip()
-    body = _ASSIGN.sub("", inner, count=1)
-    if _THOUSANDS_ONLY.match(body) or not _top_level_comma(body) or not _mathlike(body):
-        return None
-    return inner
+    return value
 
 
 def _top_level_comma(s: str) -> bool:
@@ -133,8 +149,10 @@ def plain_last_number(text: str) -> str | None:
     return found.group(0) if found else None
 
 
-def last_number(text: str, comma: str = AUTO) -> tuple[str, bool] | None:
-    """(answer, structured) from the last number of `text` (calculator notes removed)."""
+def last_number(text: str, comma: str = AUTO) -> tuple[str, str] | None:
+    """(answer, rule) from the last number of `text` (calculator notes removed). The rule is
+    ``last_number``, ``last_structure`` (a tuple, interval, set, inequality or matrix around
+    it) or ``last_math`` (the math expression it belongs to, or the value after its ``=``)."""
     t = _CALC.sub(" ", text)
     rx = _NUMBER if comma == AUTO else _NUMBER_DEC
     found = None
@@ -145,16 +163,17 @@ def last_number(text: str, comma: str = AUTO) -> tuple[str, bool] | None:
     s, e = found.span()
     for mm in _MATRIX.finditer(t, max(0, s - 4000)):
         if mm.start() <= s and e <= mm.end():
-            return mm.group(0), True
+            return mm.group(0), "last_structure"
         if mm.start() > s:
             break
     group = _bracket_group(t, s, e)
     if group is not None:
-        return t[group[0] : group[1]].strip(), True
-    span = _math_span(t, s, e)
-    if span is not None:
-        return span, True
+        return t[group[0] : group[1]].strip(), "last_structure"
     m = _INEQ_BEFORE.search(t, max(0, s - 60), s)
     if m is not None:
-        return (t[m.start() : e]).replace("$", "").strip(), True
-    return found.group(0), False
+        return (t[m.start() : e]).replace("$", "").strip(), "last_structure"
+    span = _math_span(t, s, e)
+    value = _span_answer(span) if span is not None else None
+    if value is not None and value != found.group(0):
+        return value, "last_math"
+    return found.group(0), "last_number"

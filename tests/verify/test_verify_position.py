@@ -77,7 +77,18 @@ CASES = [
     ("5", "Hence x ≥ 5.", "incorrect", "x ≥ 5"),
     ("[2,5)", "The interval is [2, 5).", "correct", "[2, 5)"),
     ("2", "M = \\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}", "incorrect", None),
-    ("6", "we have \\( n = 5, 6 \\)", "incorrect", "n = 5, 6"),
+    ("6", "we have \\( n = 5, 6 \\)", "incorrect", "5, 6"),
+    # the math expression the last number belongs to, whole (math-verify's examples)
+    ("(a + b)^2", "The final result is $$(a + b)^2$$", "correct", "(a + b)^2"),
+    ("2", "The final result is $$(a + b)^2$$", "incorrect", "(a + b)^2"),
+    ("3!", "Therefore, $$3!$$", "correct", "3!"),
+    (
+        "-\\frac{24}{25}",
+        "Therefore, $\\cos \\angle RPS = -\\frac{24}{25}$.",
+        "correct",
+        "-\\frac{24}{25}",
+    ),
+    ("18", "She pays $5 and then $13 more, 18 in all", "correct", "18"),  # dollars, not math
     ("1000", "It costs (1,000) dollars", "correct", "1,000"),
     ("3", "He bought apples (for 2, 3 days) and paid 3", "correct", "3"),
     ("12", "Since 12 > 10 the answer stays 12", "correct", "12"),
