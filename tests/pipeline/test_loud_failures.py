@@ -118,3 +118,40 @@ inputs = { problems = "problems", trajectories = "trajectories", verifications =
     results = {r.name: r for r in _build(spec, tmp_path / "st")}
     assert results["pairs"].outputs["step_pairs"]["rows"] == 0
     assert json.dumps(results["pairs"].outputs)  # built and recorded
+
+
+@pytest.mark.timeout(300)
+def test_timeouts_are_final_and_cached(tmp_path):
+    """A row that runs out of CPU time is a final `timeout`, stored with the stage: an identical
+    second build computes nothing and gives the same rows."""
+    probs = [{"question": f"Simplify expression {i}.", "answer": "x^2 + 2x + 1"} for i in range(4)]
+    write_jsonl(tmp_path / "p.jsonl", probs)
+    log = [{"q": p["question"], "text": "\\boxed{(x+1)^2}"} for p in probs]
+    write_jsonl(tmp_path / "log.jsonl", log)
+    (tmp_path / "s.toml").write_text(
+        """
+[stages.problems]
+kind = "problems"
+path = "p.jsonl"
+preset = "custom"
+gold_format = "plain"
+[stages.trajectories]
+kind = "import"
+inputs = { problems = "problems" }
+path = "log.jsonl"
+question_field = "q"
+completion_field = "text"
+[stages.verify]
+kind = "verify"
+inputs = { trajectories = "trajectories", problems = "problems" }
+timeout = 0.001
+step_checks = false
+"""
+    )
+    first = {r.name: r for r in _build(tmp_path / "s.toml", tmp_path / "st")}
+    st = Store(tmp_path / "st")
+    v = st.read(first["verify"].outputs["verifications"]["dataset_id"]).to_pylist()
+    assert {r["status"] for r in v} == {"timeout"}
+    second = _build(tmp_path / "s.toml", tmp_path / "st")
+    assert {r.status for r in second} == {"cached"}
+    assert second[-1].outputs == first["verify"].outputs
