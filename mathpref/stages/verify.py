@@ -184,27 +184,40 @@ class VerifyStage(Stage):
         return tables
 
     def _unify(self, ctx, v: pa.Table) -> pa.Table:
+        """Canonical answer keys (`mathpref.verify.keys`), for the problems that need it: those
+        with a non-numeric key or an answer judged correct other than numerically (exact
+        numbers are canonical already)."""
         from mathpref.verify import VerifyPool
-        from mathpref.verify.keys import unify_keys
+        from mathpref.verify.keys import NUMERIC_KEY, unify_keys
 
-        cols = {c: v[c].to_pylist() for c in ("problem_id", "gold_answer", "extracted_answer")}
-        args = (*cols.values(), v["answer_key"].to_pylist(), v["status"].to_pylist())
+        key = v["answer_key"]
+        numeric = pc.fill_null(pc.match_substring_regex(key, NUMERIC_KEY.pattern), True)
+        need = pc.or_(
+            pc.and_(pc.is_valid(key), pc.invert(numeric)),
+            pc.and_(pc.equal(v["status"], "correct"), pc.not_equal(v["decided_by"], "numeric")),
+        )
+        need = pc.fill_null(need, False)
+        if not pc.any(need).as_py():
+            return v
+        rows = pc.is_in(v["problem_id"], value_set=pc.unique(v["problem_id"].filter(need)))
+        sub = v.filter(rows)
+        args = [sub[c].to_pylist() for c in ("problem_id", "gold_answer", "extracted_answer")]
+        args += [sub["answer_key"].to_pylist(), sub["status"].to_pylist()]
         if self.config.workers:
             with VerifyPool(self.config.workers) as pool:
                 keys, stats = unify_keys(*args, pool=pool, timeout=self.config.timeout)
         else:
             keys, stats = unify_keys(*args, timeout=self.config.timeout)
         if stats["merged"] or stats["skipped"]:
+            skipped = stats["skipped"]
             ctx.note(
                 f"answer keys: {stats['merged']} merge(s) of equivalent keys"
-                + (
-                    f", {stats['skipped']} problem(s) with too many keys to compare"
-                    if stats["skipped"]
-                    else ""
-                )
+                + (f", {skipped} problem(s) with too many keys to compare" if skipped else "")
             )
-        i = v.schema.get_field_index("answer_key")
-        return v.set_column(i, "answer_key", pa.array(keys, pa.string()))
+        mask = pc.fill_null(rows, False)
+        mask = mask.combine_chunks() if isinstance(mask, pa.ChunkedArray) else mask
+        new = pc.replace_with_mask(key.combine_chunks(), mask, pa.array(keys, pa.string()))
+        return v.set_column(v.schema.get_field_index("answer_key"), "answer_key", new)
 
 
 STEP_PARALLEL_MIN_ROWS = 2_000  # smaller batches are checked in this process
