@@ -53,13 +53,15 @@ def chat_parts(messages: Any) -> tuple[str, str, str | None, list[tuple[str, str
     for m in messages:
         if not isinstance(m, dict) or "role" not in m or "content" not in m:
             raise InputError("a message lacks 'role' or 'content'")
-        pairs.append((str(m["role"]), m["content"]))
+        pairs.append(
+            (str(m["role"]), m["content"] if isinstance(m["content"], str) else str(m["content"]))
+        )
     if pairs[-1][0] != "assistant":
         raise InputError(f"the last message is from '{pairs[-1][0]}', not the assistant")
     prompt = pairs[:-1]
     users = [c for r, c in prompt if r == "user" and isinstance(c, str)]
     rendered = render_plain([(r, str(c)) for r, c in prompt]) if prompt else ""
-    return pairs[-1][1], rendered, users[-1] if users else None, prompt
+    return messages[-1]["content"], rendered, users[-1] if users else None, prompt
 
 
 class GenericAdapter:

@@ -9,7 +9,6 @@ strategy can pick a verified-correct continuation as the chosen next step (as St
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -17,6 +16,7 @@ import pyarrow.compute as pc
 
 from mathpref.stages.base import opt, register
 from mathpref.stages.generate import BackendConfig, BackendStage
+from mathpref.stages.turns_json import decode as decode_turns
 
 
 @dataclass
@@ -139,14 +139,10 @@ _HOW = {
 
 
 def parent_messages(p: dict) -> tuple[tuple[str, str], ...] | None:
-    """The messages the parent's prompt was rendered from: recorded `prompt_messages`, or for an
-    imported parent its prompt text (with the system prompt a log recorded)."""
+    """The turns the parent's prompt was rendered from (`prompt_messages`), or for an imported
+    parent of an older store its prompt text as the user turn."""
     if p.get("prompt_messages"):
-        return tuple((str(r), str(c)) for r, c in json.loads(p["prompt_messages"]))
+        return decode_turns(p["prompt_messages"])
     if p.get("backend") == "import" and p.get("prompt"):
-        system = None
-        if p.get("sampling_params"):
-            system = json.loads(p["sampling_params"]).get("system")
-        user = ("user", p["prompt"])
-        return (("system", str(system)), user) if system else (user,)
+        return (("user", p["prompt"]),)
     return None

@@ -17,6 +17,7 @@ from mathpref.errors import StageError
 from mathpref.ids import trajectory_id
 from mathpref.stages.base import Stage, opt, register
 from mathpref.stages.journal import Journal
+from mathpref.stages.turns_json import encode as encode_turns
 
 TINY = "tiny"
 
@@ -196,6 +197,7 @@ def _row(req, res: dict, config, model_id: str) -> dict:
         "max_new_tokens": req.max_new_tokens,
         "sampling_params": json.dumps(req.sampling_params(), sort_keys=True),
         "prompt": prompt,
+        "prompt_messages": encode_turns(req.messages),
         "completion": res["completion"],
         "prompt_tokens": res["prompt_tokens"],
         "completion_tokens": res["completion_tokens"],
@@ -207,6 +209,5 @@ def _row(req, res: dict, config, model_id: str) -> dict:
         "source_error_step": None,
         "prompt_echo_rule": None,
         "prompt_echo_end": None,
-        "prompt_messages": json.dumps([list(m) for m in req.messages], ensure_ascii=False),
         "latency_s": res["latency_s"],
     }

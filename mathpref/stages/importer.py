@@ -20,6 +20,8 @@ from mathpref.stages.base import Stage, opt, register
 from mathpref.stages.import_match import ProblemMatcher, find_prompt_echo
 from mathpref.stages.import_native import import_table
 from mathpref.stages.quarantine import check_fraction, check_quarantine, max_quarantine_option
+from mathpref.stages.turns_json import encode as encode_turns
+from mathpref.stages.turns_json import for_import
 
 
 @dataclass
@@ -200,6 +202,9 @@ def _row(tid, pid, s, index, ref, parent=None, echo=None):
         "max_new_tokens": None,
         "sampling_params": json.dumps(s.sampling_params) if s.sampling_params else None,
         "prompt": s.prompt,
+        "prompt_messages": encode_turns(s.messages)
+        if s.messages
+        else for_import(s.prompt, _system(s)),
         "completion": s.completion,
         "prompt_tokens": None,
         "completion_tokens": None,
@@ -211,9 +216,13 @@ def _row(tid, pid, s, index, ref, parent=None, echo=None):
         "source_error_step": s.error_step,
         "prompt_echo_rule": echo.rule if echo is not None else None,
         "prompt_echo_end": echo.end if echo is not None else None,
-        "prompt_messages": json.dumps(s.messages, ensure_ascii=False) if s.messages else None,
         "latency_s": None,
     }
+
+
+def _system(s) -> str | None:
+    """The log's own system prompt (the qwen adapter records it in sampling_params)."""
+    return (s.sampling_params or {}).get("system") or None
 
 
 def _hint(adapter: str, field: str, stage: str, rec: dict) -> str:

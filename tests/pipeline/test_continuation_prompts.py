@@ -30,7 +30,7 @@ def test_continuations_keep_the_parent_prompt(tmp_path):
         assert c["prompt_messages"] == parent["prompt_messages"]
         msgs = json.loads(c["prompt_messages"])
         if parent["arm"] in ("precise", "reflective"):  # template "Problem: {question}"
-            assert msgs[-1][1].startswith("Problem: ") and msgs[0][0] == "system"
+            assert msgs[-1]["content"].startswith("Problem: ") and msgs[0]["role"] == "system"
     arms = {by_id[c["parent_trajectory_id"]]["arm"] for c in conts}
     assert any("the parent's own prompt messages" in n for n in notes)
     with_system = [c for c in conts if by_id[c["parent_trajectory_id"]]["arm"] == "precise"]
@@ -44,7 +44,8 @@ def test_spec_arms_override_and_say_so(tmp_path):
     precise = [c for c in conts if by_id[c["parent_trajectory_id"]]["arm"] == "precise"]
     others = [c for c in conts if by_id[c["parent_trajectory_id"]]["arm"] != "precise"]
     assert precise and all(
-        json.loads(c["prompt_messages"])[0] == ["system", "OVERRIDE"] for c in precise
+        json.loads(c["prompt_messages"])[0] == {"role": "system", "content": "OVERRIDE"}
+        for c in precise
     )
     assert all(
         c["prompt_messages"] == by_id[c["parent_trajectory_id"]]["prompt_messages"] for c in others

@@ -137,7 +137,7 @@ def test_chat_log_gives_prompt_and_completion(tmp_path):
     assert all(r["model_id"] == "m-7b" for r in t)
     assert "You are a careful solver." in t[0]["prompt"] and "Show your work." in t[0]["prompt"]
     msgs = json.loads(t[1]["prompt_messages"])
-    assert [m[0] for m in msgs] == ["system", "user"]
+    assert [m["role"] for m in msgs] == ["system", "user"]
     assert sorted(x["status"] for x in read("verify")) == ["correct", "incorrect"]
 
 
