@@ -7,6 +7,9 @@ the figures as one object - the function the release card's label-quality sectio
     from mathpref.db.labels import label_quality_of_build
     q = label_quality_of_build(store, "my-pipeline")      # LabelQuality
     q.agreement, q.labelled, q.by_arm, q.disagreements, q.below_threshold, q.to_dict()
+
+`agreement` counts every labelled row (a `timeout` against a "correct" label disagrees);
+`judged_agreement` only rows judged correct or incorrect.
 """
 
 from __future__ import annotations
@@ -26,6 +29,10 @@ class LabelQuality:
     threshold: float  # the agreement under which a build warns (`--strict`: fails)
     label_correct: int  # the log says correct
     verdict_correct: int  # mathpref says correct
+    judged: int = 0  # labelled rows whose verdict is correct or incorrect
+    judged_agree: int = 0
+    log_true_ours_false: int = 0  # the log says correct, the verdict is not `correct`
+    log_false_ours_true: int = 0
     by_arm: list[dict[str, Any]] = field(default_factory=list)
     disagreements: list[dict[str, Any]] = field(default_factory=list)  # every one, in order
     grader_versions: list[str] = field(default_factory=list)
@@ -33,6 +40,11 @@ class LabelQuality:
     @property
     def agreement(self) -> float | None:
         return self.agree / self.labelled if self.labelled else None
+
+    @property
+    def judged_agreement(self) -> float | None:
+        """Agreement over rows with a correct/incorrect verdict (timeouts etc. left out)."""
+        return self.judged_agree / self.judged if self.judged else None
 
     @property
     def below_threshold(self) -> bool:
@@ -50,6 +62,7 @@ class LabelQuality:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["agreement"] = self.agreement
+        d["judged_agreement"] = self.judged_agreement
         d["below_threshold"] = self.below_threshold
         return d
 
@@ -63,7 +76,12 @@ def label_quality(con, threshold: float = DEFAULT_MIN_AGREEMENT) -> LabelQuality
     (total,) = rows(
         "SELECT count(*) AS n, count(*) FILTER (WHERE agrees) AS agree, "
         "count(*) FILTER (WHERE source_label) AS label_correct, "
-        "count(*) FILTER (WHERE status = 'correct') AS verdict_correct FROM label_checks"
+        "count(*) FILTER (WHERE status = 'correct') AS verdict_correct, "
+        "count(*) FILTER (WHERE status IN ('correct', 'incorrect')) AS judged, "
+        "count(*) FILTER (WHERE agrees AND status IN ('correct', 'incorrect')) AS judged_agree, "
+        "count(*) FILTER (WHERE source_label AND status <> 'correct') AS log_true_ours_false, "
+        "count(*) FILTER (WHERE NOT source_label AND status = 'correct') AS log_false_ours_true "
+        "FROM label_checks"
     )
     by_arm = rows(
         "SELECT arm, count(*) AS labelled, count(*) FILTER (WHERE agrees) AS agree, "
@@ -86,6 +104,10 @@ def label_quality(con, threshold: float = DEFAULT_MIN_AGREEMENT) -> LabelQuality
         threshold=threshold,
         label_correct=total["label_correct"],
         verdict_correct=total["verdict_correct"],
+        judged=total["judged"],
+        judged_agree=total["judged_agree"],
+        log_true_ours_false=total["log_true_ours_false"],
+        log_false_ours_true=total["log_false_ours_true"],
         by_arm=by_arm,
         disagreements=disagreements,
         grader_versions=versions,

@@ -50,6 +50,7 @@ def test_disagreements_warn_list_and_fail_strict(tmp_path):
     q = label_quality_of_build(Store(tmp_path / "st"))
     assert q.below_threshold and [d["source_ref"] for d in q.disagreements] == ["log.jsonl:1"]
     assert q.to_dict()["agreement"] == 0.8 and q.by_arm[0]["arm"] == "base"
+    assert (q.judged, q.judged_agree, q.log_false_ours_true, q.log_true_ours_false) == (5, 4, 1, 0)
     rows = connect(Store(tmp_path / "st")).sql("SELECT * FROM label_disagreements").fetchall()
     assert len(rows) == 1
     # --strict: the same build fails and publishes nothing
