@@ -8,7 +8,8 @@ joins them to problems, derives ids and writes trajectories. Built-in adapters:
   per element of `code`/`response`, with the grader's `score` as source label.
 - `prm800k`: PRM800K's raw step-rating records. The rated path (chosen or human completion per
   step) is one trajectory; each step completion rated -1 gives a trajectory ending in that step,
-  with `source_error_step` = its index, and a continuation of the same prefix by the rated path
+  with `source_error_step` = its index (and `source_label` = false when that step states the
+  final answer), and a continuation of the same prefix by the rated path
   (the chosen step and the steps after it), so step-level pairs come from the human ratings.
 - `generic`: a prompt/completion log with field mapping (e.g. a verifier-log export).
 - `native`: a table already in mathpref's `trajectories` schema (Parquet or JSONL, e.g. exported
@@ -141,7 +142,16 @@ def prm800k(rec: dict, cfg) -> Iterator[ImportedSample]:
         for j, comp in enumerate(step["completions"]):
             if comp.get("rating") != -1:
                 continue
-            yield sample(f"r{k}.{j}", prefix + comp["text"], label=False, error_step=k)
+            # The rating is the step's (source_error_step); it says the final answer is wrong
+            # only for the step that states it ("# Answer"). A wrong step that happens to end on
+            # the right number is not a wrong answer, so it carries no answer label.
+            answer_step = "# Answer" in comp["text"]
+            yield sample(
+                f"r{k}.{j}",
+                prefix + comp["text"],
+                label=False if answer_step else None,
+                error_step=k,
+            )
             yield sample(
                 f"c{k}.{j}", STEP_JOIN.join(path[k:]), parent_key=f"r{k}.{j}", prefix=prefix
             )

@@ -87,7 +87,7 @@ MATCHES = ("question", "problem_id", "id")
 @register
 class ImportStage(Stage):
     kind = "import"
-    code_version = "import-2"
+    code_version = "import-3"  # 2: echo columns, prompt_messages; 3: prm800k answer labels
     Config = ImportConfig
     inputs = {"problems": True}
     outputs = {"trajectories": "trajectories", "quarantine": "quarantine"}
