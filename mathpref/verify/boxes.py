@@ -38,6 +38,13 @@ PLACEHOLDER_RE = r"^\s*(?:" + _PLACEHOLDER_ALT + r")?\s*$"  # also read by the v
 _PLACEHOLDER = re.compile(PLACEHOLDER_RE)
 # Words that may open a check segment (vector path: such rows go per-row).
 CHECK_HINT_RE = r"(?i)check|verif|substitut|plug"
+# The same words for Python's engine (case-insensitive letter by letter: it then skips to the
+# few characters that can start one).
+_CHECK_WORD = re.compile(
+    "|".join(
+        "".join(f"[{ch.upper()}{ch}]" for ch in w) for w in ("check", "verif", "substitut", "plug")
+    )
+)
 # Text allowed between boxes that together form one answer (after math delimiters are removed).
 _CONNECTIVE = re.compile(
     r"^(?:\s|,|;|&|\\\\|\\quad|\\qquad|\\[,;: ]|\band\b|\bor\b|\\text\{\s*(?:and|or|,)?\s*\}"
@@ -53,17 +60,34 @@ class Box:
     value: str
 
 
+_CHECK_PARTS = ("heck", "HECK", "erif", "ERIF", "ubstitut", "UBSTITUT", "lug", "LUG")
+
+
+def has_check_word(text: str) -> bool:
+    """A cheap test (substring finds) for a word that could open a check segment."""
+    return any(part in text for part in _CHECK_PARTS)
+
+
 def check_regions(text: str, after: int) -> list[tuple[int, int]]:
-    """Check segments that start after offset `after` (an answer was given before them)."""
-    out = []
-    for m in _CHECK.finditer(text, after):
-        start = m.start()
-        if out and start < out[-1][1]:
+    """Check segments that start after offset `after` (an answer was given before them).
+
+    The sentence-start pattern is only tried around the check words themselves (a scan of
+    the whole text with it is slow in Python's engine)."""
+    out: list[tuple[int, int]] = []
+    for w in _CHECK_WORD.finditer(text, after):
+        p = w.start()
+        if out and p < out[-1][1]:
             continue
-        p = _PARAGRAPH_END.search(text, m.end())
-        end = p.start() if p else len(text)
+        hi = min(len(text), p + 120)
+        m = _CHECK.search(text, max(after, p - 60), hi)
+        while m is not None and m.end() <= p:
+            m = _CHECK.search(text, m.end(), hi)
+        if m is None or m.start() > p or (out and m.start() < out[-1][1]):
+            continue
+        para = _PARAGRAPH_END.search(text, m.end())
+        end = para.start() if para else len(text)
         c = _CONCLUSION.search(text, m.end(), end)
-        out.append((start, c.start() if c else end))
+        out.append((m.start(), c.start() if c else end))
     return out
 
 
@@ -83,10 +107,14 @@ def box_group(text: str, boxes: list[Box]) -> tuple[str, bool] | None:
         return None
     group = [boxes[-1]]
     for b in reversed(boxes[:-1]):
+        if b.end > group[0].start:  # nested: a box inside the last one
+            break
         between = _DELIMS.sub(" ", text[b.end : group[0].start])
         if not _CONNECTIVE.match(between) or "\n\n" in between:
             break
         group.insert(0, b)
+    if len(group) == 1:
+        return group[0].value, False
     values: list[str] = []
     keys: set[str] = set()
     for b in group:

@@ -19,6 +19,7 @@ MIXED = "mixed"  # both: 1,234 is ambiguous
 GOLD = "gold"  # a gold answer: commas are thousands separators (or list separators)
 MODES = (AUTO, DECIMAL, MIXED, GOLD)
 
+_DIGIT_COMMA_DIGIT = re.compile(r"\d,\d")
 _DEC_EVIDENCE = re.compile(r"(?<![\d.,])(\d+),(\d+)(?![\d,]|\.\d)")
 _THOUSANDS_EVIDENCE = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3}){2,}(?![\d,])|\d{1,3},\d{3}\.\d")
 # A cheap over-approximation of decimal-comma evidence, for the vectorised path (no look-around).
@@ -31,7 +32,7 @@ class AmbiguousNumber(ValueError):
 
 def comma_mode(text: str) -> str:
     """AUTO, DECIMAL or MIXED for a completion's text."""
-    if "," not in text:
+    if "," not in text or not _DIGIT_COMMA_DIGIT.search(text):
         return AUTO
     decimal = False
     for m in _DEC_EVIDENCE.finditer(text):

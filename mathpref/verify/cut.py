@@ -37,15 +37,39 @@ _EXERCISE = (
     r"|your turn|(?:next|new|another|additional|similar) (?:problems?|questions?))\b)"
 )
 CUT_RE = _TURN + "|" + _NUMBERED + "|" + _EXERCISE
-# `#### X` with X not a heading (a capitalised word such as "Step", "Scenario", "Area").
-_HASH_LINE = re.compile(r"(?m)^[ \t]*####[ \t]*(?![A-Z][a-z]+\b)(\S[^\n]*)$")
+# `#### X` with X a capitalised word ("#### Step 2:") is a markdown heading, not an answer.
 HASH_HEADING_RE = r"####[ \t]*[A-Z][a-z]"
-_MINERVA_END = re.compile(r"(?i)I hope it is correct\.?")
-# PRM800K's ending: "# Answer", a blank line, a short value line.
-_ANSWER_HEADING_VALUE = re.compile(r"(?m)^#[ \t]+Answer[ \t]*\n[ \t]*\n[ \t]*\S[^\n]{0,80}$")
 
-_CUT = re.compile(CUT_RE + "|" + FOLLOWUP_RE)
+# The same markers for Python's engine: every line-start alternative begins with a literal
+# newline (the search starts after the first character, so `^` at 0 never matters), which lets
+# it skip to the few characters that can start a match.
+_LINE = r"\n[ \t]*(?:[*_#>]+[ \t]*)?"
+_CUT = re.compile(
+    r"\n[ \t]*(?:#{1,4}[ \t]*)?(?:Human|User|Assistant|System|USER|ASSISTANT|SYSTEM)[ \t]*:"
+    r"|<\|(?:im_start|im_end|endoftext|eot_id|start_header_id|user|assistant|end)\|>"
+    r"|</s>|\[/?INST\]"
+    r"|\n[ \t]*#{2,4}[ \t]*(?:Instruction|Input|Response|Human|User)\b"
+    + "|"
+    + _LINE
+    + r"(?:Problem|Question|Exercise|Q)[ \t]*#?[ \t]*\d+[ \t]*[:.)]"
+    + "|"
+    + _LINE
+    + r"(?i:exercises?|practice (?:problems?|questions?)"
+    r"|follow[- ]up (?:problems?|questions?)|try (?:it|this) yourself|now (?:you )?try"
+    r"|your turn|(?:next|new|another|additional|similar) (?:problems?|questions?))\b"
+    + "|"
+    + FOLLOWUP_RE
+)
 _NONSPACE = re.compile(r"\S")
+_TERMINATORS = (
+    ("####", re.compile(r"(?m)^[ \t]*####[ \t]*(?![A-Z][a-z]+\b)(\S[^\n]*)$"), "hash_line"),
+    ("hope it is correct", re.compile(r"I hope it is correct\.?"), "minerva_end"),
+    (
+        "# Answer",
+        re.compile(r"(?m)^#[ \t]+Answer[ \t]*\n[ \t]*\n[ \t]*\S[^\n]{0,80}$"),
+        "answer_heading",
+    ),
+)
 
 
 def solution_end(text: str) -> tuple[int, str | None]:
@@ -57,11 +81,9 @@ def solution_end(text: str) -> tuple[int, str | None]:
     m = _CUT.search(text, first.start() + 1)
     if m is not None:
         end, why = m.start(), "continuation"
-    for rx, name in (
-        (_HASH_LINE, "hash_line"),
-        (_MINERVA_END, "minerva_end"),
-        (_ANSWER_HEADING_VALUE, "answer_heading"),
-    ):
+    for literal, rx, name in _TERMINATORS:
+        if literal not in text:
+            continue
         t = rx.search(text, 0, end)
         if t is not None and t.end() < end and text[t.end() : end].strip():
             end, why = t.end(), name

@@ -29,7 +29,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mathpref.verify.boxes import answer_boxes, box_group, check_regions, inside
+from mathpref.verify.boxes import (
+    _CHECK_WORD,
+    answer_boxes,
+    box_group,
+    check_regions,
+    has_check_word,
+    inside,
+)
 from mathpref.verify.commas import AUTO, comma_mode
 from mathpref.verify.cut import FOLLOWUP_RE, solution_end, strip_emphasis
 from mathpref.verify.latex import last_boxed
@@ -151,10 +158,13 @@ def extract(completion: str | None) -> Extraction:
     comma = comma_mode(text)
     finals = [m.start() for m in _FINAL.finditer(text)] if "final answer" in text.lower() else []
     boxes = answer_boxes(text) if ("\\boxed" in text or "\\fbox" in text) else []
-    heading, markers, colon = _heading(text), list(_markers(text)), _colon(text)
-    starts = [*finals, *(b.start for b in boxes), *(m[0] for m in markers[:1])]
-    starts += [c[0] for c in (heading, colon) if c]
-    regions = check_regions(text, min(starts) + 1) if starts else []
+    regions: list[tuple[int, int]] = []
+    heading = markers = colon = None
+    if has_check_word(text) and _CHECK_WORD.search(text):  # a check after an answer: ignored
+        heading, markers, colon = _heading(text), list(_markers(text)), _colon(text)
+        starts = [*finals, *(b.start for b in boxes), *(m[0] for m in markers[:1])]
+        starts += [c[0] for c in (heading, colon) if c]
+        regions = check_regions(text, min(starts) + 1) if starts else []
     for at in reversed(finals):
         if not inside(at, regions):
             m = _FINAL.match(text, at)
@@ -164,11 +174,13 @@ def extract(completion: str | None) -> Extraction:
     group = box_group(text, [b for b in boxes if not inside(b.start, regions)])
     if group is not None and group[0]:
         return Extraction(group[0], "boxed_set" if group[1] else "boxed", comma)
+    heading = heading if markers is not None else _heading(text)
     if heading and not inside(heading[0], regions):
         return Extraction(heading[1], "answer_heading", comma)
-    for at, value, rule in markers:
+    for at, value, rule in markers if markers is not None else _markers(text):
         if not inside(at, regions):
             return Extraction(value, rule, comma)
+    colon = colon if markers is not None else _colon(text)
     if colon and not inside(colon[0], regions):
         return Extraction(colon[1], "answer_colon", comma)
     last = last_number(text, comma)

@@ -56,9 +56,11 @@ SPECIAL_RE = (
 )
 
 
-# Rows the vector path never settles: continuation markers, `#### Heading` lines, emphasis,
-# decimal-comma evidence and check segments all go to the per-row extractor.
-HARD_RE = "|".join([CUT_RE, HASH_HEADING_RE, EMPHASIS_RE, DECIMAL_HINT_RE, CHECK_HINT_RE])
+# Rows the vector path never settles: continuation markers, `#### Heading` lines, emphasis and
+# decimal-comma evidence go to the per-row extractor. A check word matters only beside a box, a
+# "final answer" or an `Answer:` line (a plain row's first marker precedes any check segment
+# that could drop it), so only those rows with one go per-row too.
+HARD_RE = "|".join([CUT_RE, HASH_HEADING_RE, EMPHASIS_RE, DECIMAL_HINT_RE])
 
 
 # Each half of MARKER_RE starts with a literal that a prefilter finds fast, so the halves are
@@ -158,11 +160,33 @@ def _settle_special(c: pl.Series) -> tuple[pl.Series, pl.Series]:
     return answer, rule.set(answer.is_null(), None)
 
 
+# An answer candidate followed, anywhere later, by a check word (scoped flags only: polars).
+_CHECK_AFTER_ANSWER_RE = (
+    r"(?:\\boxed|\\fbox|(?i:final answer)|####|(?i:the answer is)"
+    r"|(?m:^[ \t]*(?:(?i:final)[ \t]+)?(?:Answer|answer|A)[ \t]*:))"
+    r"[\s\S]*(?i:check|verif|substitut|plug)"
+)
+
+
+def _check_after_answer(c: pl.Series) -> pl.Series:
+    """True where a check word follows the first answer candidate (a check segment there could
+    drop a later candidate: per-row)."""
+    return c.str.contains(_CHECK_AFTER_ANSWER_RE).fill_null(True)
+
+
 def extract_frame(completions: pl.Series) -> pl.DataFrame:
     """Columns: answer, rule (null where not settled), settled (bool)."""
     c = completions.cast(pl.String).rename("c")
+    special = c.str.contains(SPECIAL_RE).fill_null(True)
+    check = c.str.contains(CHECK_HINT_RE).fill_null(True)
     hard = c.str.contains(HARD_RE).fill_null(True)
-    special = c.str.contains(SPECIAL_RE).fill_null(True) & ~hard
+    if check.any():
+        colon = c.str.contains(ANSWER_COLON_RE).fill_null(True)
+        hard = hard | (check & ~special & colon)
+        idx = (check & special & ~hard).arg_true()
+        if len(idx):
+            hard = hard.scatter(idx, _check_after_answer(c.gather(idx)))
+    special = special & ~hard
     plain_idx = (~special & ~hard).arg_true()
     special_idx = special.arg_true()
     answer = pl.repeat(None, len(c), dtype=pl.String, eager=True).rename("answer")
