@@ -9,7 +9,7 @@ where the solution proper ends; extraction reads only the text before it.
 A cut needs some text before it (a completion that *starts* with ``Question:`` is not cut at 0).
 Format terminators also end the solution: the first ``#### X`` line of the GSM8K format (a line
 whose value reads like a markdown heading, ``#### Step 2: ...``, is a heading, not an answer),
-the Minerva ending ``... I hope it is correct.`` and the value line after a PRM800K
+the Minerva ending ``The final answer is X. I hope it is correct.`` and the value line after a PRM800K
 ``# Answer`` heading.
 """
 
@@ -63,7 +63,11 @@ _CUT = re.compile(
 _NONSPACE = re.compile(r"\S")
 _TERMINATORS = (
     ("####", re.compile(r"(?m)^[ \t]*####[ \t]*(?![A-Z][a-z]+\b)(\S[^\n]*)$"), "hash_line"),
-    ("hope it is correct", re.compile(r"I hope it is correct\.?"), "minerva_end"),
+    (
+        "hope it is correct",
+        re.compile(r"(?i:final answer is)[^\n]{0,400}?I hope it is correct\.?"),
+        "minerva_end",
+    ),
     (
         "# Answer",
         re.compile(r"(?m)^#[ \t]+Answer[ \t]*\n[ \t]*\n[ \t]*\S[^\n]{0,80}$"),
