@@ -194,11 +194,20 @@ def main() -> int:
     auto, keep = results
     out = HERE / "results"
     out.mkdir(exist_ok=True)
+    stored = [
+        {
+            **r,
+            "disagreement_count": len(r["disagreements"]),
+            # every disagreement of the graded mode; the anchor's first few (it has ~1,600)
+            "disagreements": r["disagreements"] if r is auto else r["disagreements"][:20],
+        }
+        for r in results
+    ]
     payload = {
         "seed": args.seed,
         "rows": len(log),
         "target": TARGET,
-        "results": results,
+        "results": stored,
         "ratio_disagreements_keep_to_auto": (
             len(keep["disagreements"]) / len(auto["disagreements"])
             if auto["disagreements"]
