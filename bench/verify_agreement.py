@@ -4,6 +4,14 @@
   (gold: the `#### N` line of test.jsonl, same order). Target >= 99.9 %.
 * MATH: the Qwen2.5-Math grader's `score` on the 100 x 8 samples of math_cot_100.jsonl
   (gold: the raw `answer` field). Target >= 99.5 %.
+* ProcessBench gsm8k.json: `final_answer_correct` on 400 solutions by open models (gold: the
+  GSM8K test item with the same question). ProcessBench math.json: the rows whose problem is a
+  MATH-500 item (gold: its `answer`). PRM800K samples: each rated final-answer step (rating
+  +1 / -1, after the rated path before it) and the pre-generated solution of a phase-2 record
+  (label: the labeler reached `finish_reason = solution`). math_verify_examples/
+  model_outputs.csv: 6 free-text outputs, all meant to equal their gold. These labels are the
+  datasets' own, not a grader's: no target; every disagreement is listed and, where known,
+  explained (`KNOWN`).
 
 Usage: python bench/verify_agreement.py [--data DIR]
 Writes bench/results/verify_agreement.json and bench/results/verify_agreement.md.
@@ -25,6 +33,20 @@ from mathpref.verify import GRADER_VERSION, grade_batch  # noqa: E402
 DATA = HERE.parent.parent / "shared" / "data"
 MODEL_KEYS = ("6b_finetuning", "6b_verification", "175b_finetuning", "175b_verification")
 TARGETS = {"gsm8k": 0.999, "qwen_math": 0.995}
+# Residual disagreements, read by hand (the label is the dataset's; the explanation is ours).
+KNOWN = {
+    "qwen-idx72/sample7": "the Qwen grader's own extracted prediction is 10000 and the gold "
+    "10{,}000; its False is a slip of that grader",
+    "processbench-gsm8k-70": "the label says wrong, but the boxed 59 equals GSM8K's gold 59 "
+    "(the reasoning is flawed; ProcessBench labels the whole solution)",
+    "processbench-gsm8k-74": "the label says wrong, but the boxed 2 equals GSM8K's gold 2",
+    "processbench-gsm8k-238": "no stated answer: the last number is '4 weeks', the answer 34 "
+    "stands earlier in the sentence (a last-number limit)",
+    "processbench-gsm8k-319": "the box holds prose ('4 blue shoe boxes and 6 red shoe boxes'); "
+    "the gold 10 is their sum, never written",
+    "processbench-math-392": "mathematically equal: 1/(sin x cos x) - tan x = cot x; the label "
+    "judges the answer unsimplified",
+}
 
 
 def load_gsm8k(data: Path = DATA) -> list[dict]:
@@ -67,6 +89,102 @@ def load_qwen(data: Path = DATA) -> list[dict]:
     return rows
 
 
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def load_processbench_gsm8k(data: Path = DATA) -> list[dict]:
+    """400 rows; the gold comes from the GSM8K test item with the same question."""
+    tests = [json.loads(line) for line in (data / "gsm8k" / "test.jsonl").open()]
+    gold = {_norm(t["question"]): t["answer"].split("####")[-1].strip() for t in tests}
+    rows = []
+    for r in json.loads((data / "processbench" / "gsm8k.json").read_text()):
+        rows.append(
+            {
+                "id": f"processbench-{r['id']}",
+                "gold": gold[_norm(r["problem"])],
+                "completion": "\n\n".join(r["steps"]),
+                "label": bool(r["final_answer_correct"]),
+            }
+        )
+    return rows
+
+
+def load_processbench_math500(data: Path = DATA) -> list[dict]:
+    """The math.json rows whose problem is a MATH-500 item (gold: its `answer`)."""
+    items = [json.loads(line) for line in (data / "math500" / "test.jsonl").open()]
+    gold = {_norm(t["problem"]): t["answer"] for t in items}
+    rows = []
+    for r in json.loads((data / "processbench" / "math.json").read_text()):
+        g = gold.get(_norm(r["problem"]))
+        if g is not None:
+            rows.append(
+                {
+                    "id": f"processbench-{r['id']}",
+                    "gold": g,
+                    "completion": "\n\n".join(r["steps"]),
+                    "label": bool(r["final_answer_correct"]),
+                }
+            )
+    return rows
+
+
+def load_prm800k(data: Path = DATA) -> list[dict]:
+    """Rated final-answer steps (after the rated path before them) and pre-generated solutions."""
+    rows = []
+    path = data / "openr_prm_samples" / "samples_prm800k.jsonl"
+    for no, rec in enumerate((json.loads(line) for line in path.open()), 1):
+        q = rec["question"]
+        gold = q.get("ground_truth_answer")
+        if gold is None:
+            continue
+        rated: list[str] = []
+        for k, step in enumerate(rec["label"]["steps"]):
+            for j, c in enumerate(step.get("completions") or []):
+                if "# Answer" in c["text"] and c["rating"] in (1, -1):
+                    rows.append(
+                        {
+                            "id": f"prm800k-{no}/step{k}.{j}",
+                            "gold": gold,
+                            "completion": "\n\n".join([*rated, c["text"]]),
+                            "label": c["rating"] == 1,
+                        }
+                    )
+            chosen, human = step.get("chosen_completion"), step.get("human_completion")
+            if chosen is not None:
+                rated.append(step["completions"][chosen]["text"])
+            elif human and human.get("text"):
+                rated.append(human["text"])
+            else:
+                break
+        if q.get("pre_generated_steps"):
+            rows.append(
+                {
+                    "id": f"prm800k-{no}/pre_generated",
+                    "gold": gold,
+                    "completion": "\n\n".join(q["pre_generated_steps"]),
+                    "label": rec["label"]["finish_reason"] == "solution",
+                }
+            )
+    return rows
+
+
+def load_math_verify_examples(data: Path = DATA) -> list[dict]:
+    """The 6 (answer, gold) pairs of model_outputs.csv, all meant to be equivalent."""
+    import csv
+
+    with (data / "math_verify_examples" / "model_outputs.csv").open(newline="") as fh:
+        return [
+            {
+                "id": f"model_outputs-{i}",
+                "gold": r["gold"],
+                "completion": r["answer"],
+                "label": True,
+            }
+            for i, r in enumerate(csv.DictReader(fh), 1)
+        ]
+
+
 def _explain(row: dict, v: dict) -> str:
     ours = v["status"] == "correct"
     if ours and not row["label"]:
@@ -101,6 +219,9 @@ def evaluate(name: str, rows: list[dict]) -> dict:
             if "their_pred" in row:
                 item["their_pred"] = row["their_pred"]
             disagreements.append(item)
+    for d in disagreements:
+        if d["id"] in KNOWN:
+            d["known"] = KNOWN[d["id"]]
     n = len(rows)
     agree = n - len(disagreements)
     statuses: dict[str, int] = {}
@@ -113,8 +234,9 @@ def evaluate(name: str, rows: list[dict]) -> dict:
         "rows": n,
         "agree": agree,
         "agreement": agree / n,
-        "target": TARGETS[name],
-        "meets_target": agree / n >= TARGETS[name],
+        "target": TARGETS.get(name),
+        "meets_target": agree / n >= TARGETS[name] if name in TARGETS else None,
+        "unexplained": sum("known" not in d for d in disagreements),
         "label_correct": sum(r["label"] for r in rows),
         "ours_correct": statuses.get("correct", 0),
         "statuses": statuses,
@@ -127,9 +249,14 @@ def evaluate(name: str, rows: list[dict]) -> dict:
 def to_markdown(results: list[dict]) -> str:
     lines = [f"# mathpref.verify agreement ({GRADER_VERSION})", ""]
     for r in results:
+        target = (
+            f"target {100 * r['target']:.1f} %, {'met' if r['meets_target'] else 'NOT met'}"
+            if r["target"] is not None
+            else "the dataset's own labels, no target"
+        )
         lines += [
             f"## {r['dataset']}: {r['agree']}/{r['rows']} = {100 * r['agreement']:.2f} % "
-            f"(target {100 * r['target']:.1f} %, {'met' if r['meets_target'] else 'NOT met'})",
+            f"({target})",
             "",
             f"label correct: {r['label_correct']}, ours correct: {r['ours_correct']}; "
             f"statuses {r['statuses']}; rules {r['extraction_rules']}",
@@ -145,6 +272,8 @@ def to_markdown(results: list[dict]) -> str:
                 f"{d['decided_by']}: {d['reason']})",
                 f"- {d['explanation']}",
             ]
+            if "known" in d:
+                lines.append(f"- **explained:** {d['known']}")
             if "their_pred" in d:
                 lines.append(f"- their extracted prediction: `{d['their_pred']}`")
             tail = d["completion_tail"].replace("```", "'''")
@@ -159,6 +288,10 @@ def main() -> int:
     results = [
         evaluate("gsm8k", load_gsm8k(args.data)),
         evaluate("qwen_math", load_qwen(args.data)),
+        evaluate("processbench_gsm8k", load_processbench_gsm8k(args.data)),
+        evaluate("processbench_math500", load_processbench_math500(args.data)),
+        evaluate("prm800k_samples", load_prm800k(args.data)),
+        evaluate("math_verify_model_outputs", load_math_verify_examples(args.data)),
     ]
     out = HERE / "results"
     out.mkdir(exist_ok=True)
@@ -166,14 +299,20 @@ def main() -> int:
     (out / "verify_agreement.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False))
     (out / "verify_agreement.md").write_text(to_markdown(results))
     for r in results:
-        print(
-            f"{r['dataset']:10s} {r['agree']}/{r['rows']} = {100 * r['agreement']:.2f} % "
+        verdict = (
             f"(target {100 * r['target']:.1f} %) {'OK' if r['meets_target'] else 'BELOW TARGET'}"
-            f"  [{r['seconds']} s]"
+            if r["target"] is not None
+            else f"({r['unexplained']} unexplained)"
+        )
+        print(
+            f"{r['dataset']:26s} {r['agree']}/{r['rows']} = {100 * r['agreement']:.2f} % "
+            f"{verdict}  [{r['seconds']} s]"
         )
         for d in r["disagreements"]:
-            print(f"  - {d['id']}: gold={d['gold']!r} ours={d['status']} :: {d['explanation']}")
-    return 0 if all(r["meets_target"] for r in results) else 1
+            why = d.get("known") or d["explanation"]
+            print(f"  - {d['id']}: gold={d['gold']!r} ours={d['status']} :: {why}")
+    ok = all(r["meets_target"] is not False for r in results)
+    return 0 if ok and not any(r["unexplained"] for r in results) else 1
 
 
 if __name__ == "__main__":

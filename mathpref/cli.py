@@ -53,6 +53,9 @@ def build(
     ray_workers: Annotated[
         int | None, typer.Option("--ray-workers", help="Ray actors per stage at most.")
     ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail when log labels disagree with the verdicts.")
+    ] = False,
 ):
     """Run a pipeline: reuse every stage version that exists, compute the rest."""
     from mathpref.cli_render import RichReporter, print_plan, print_summary
@@ -68,7 +71,7 @@ def build(
         return
     t0 = time.perf_counter()
     with executor_from_cli(executor, ray_address, ray_workers) as ex, RichReporter() as reporter:
-        results = Runner(pipeline, st, reporter, ex).build()
+        results = Runner(pipeline, st, reporter, ex, strict=strict).build()
     print_summary(pipeline.name, results, time.perf_counter() - t0)
 
 

@@ -56,6 +56,9 @@ class RichReporter(Reporter):
         if result.name in self.tasks:
             self.progress.remove_task(self.tasks.pop(result.name))
 
+    def warn(self, message: str):
+        err.print(f"WARNING: {message}", style="bold yellow", markup=False, highlight=False)
+
 
 def print_summary(pipeline: str, results: list[StageResult], seconds: float) -> None:
     t = Table(title=f"build {pipeline}")

@@ -9,6 +9,7 @@ so a killed build restarts where it stopped.
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ import pyarrow as pa
 
 from mathpref.errors import AuditError, StageError
 from mathpref.hashing import content_id, digest
+from mathpref.pipeline.checks import check_not_empty
 from mathpref.pipeline.executor import (
     Executor,
     InputReader,
@@ -26,6 +28,7 @@ from mathpref.pipeline.executor import (
     release_inputs,
     release_memory,
 )
+from mathpref.pipeline.labels import check_labels
 from mathpref.pipeline.plan import PlanEntry, why
 from mathpref.pipeline.spec import InputRef, PipelineSpec
 from mathpref.pipeline.wiring import check_wiring
@@ -54,6 +57,9 @@ class Reporter:
     def shard_done(self, name: str) -> None: ...
     def stage_end(self, result: StageResult) -> None: ...
 
+    def warn(self, message: str) -> None:
+        print(f"warning: {message}", file=sys.stderr)
+
 
 class Runner:
     def __init__(
@@ -62,10 +68,14 @@ class Runner:
         store: Store,
         reporter: Reporter | None = None,
         executor: Executor | None = None,
+        *,
+        strict: bool = False,
     ):
         self.spec, self.store = spec, store
         self.reporter = reporter or Reporter()
         self.executor = executor or default_executor()
+        self.strict = strict  # label agreement under the threshold fails the build
+        self.warnings: list[str] = []
         self.stages: dict[str, Stage] = {}
         for name in spec.order():
             s = spec.stages[name]
@@ -187,10 +197,12 @@ class Runner:
                 results[name] = self._run_or_reuse(name, results)
                 self.reporter.stage_end(results[name])
             self._audit(results)
+            labels = check_labels(self, results)
             self.store.write_ref(
                 self.spec.name,
                 {
                     "pipeline": self.spec.name,
+                    **({"labels": labels} if labels else {}),
                     "spec_path": str(self.spec.path),
                     "built_at": utcnow(),
                     "stages": {
@@ -205,6 +217,10 @@ class Runner:
                 },
             )
         return list(results.values())
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+        self.reporter.warn(message)
 
     def _audit(self, results: dict[str, StageResult]) -> None:
         """The audits the build's stages declare, over the whole build."""
@@ -268,6 +284,7 @@ class Runner:
             )
             release_memory()
             outputs[role] = {k: man[k] for k in ("kind", "dataset_id", "fingerprint", "rows")}
+        check_not_empty(stage, outputs, self._input_rows(name, results), ctx.notes)
         self.store.write_stage_record(
             vid, {**ident, "outputs": outputs, "notes": ctx.notes, "created_at": utcnow()}
         )
@@ -275,6 +292,10 @@ class Runner:
         return StageResult(
             name, stage.kind, vid, "computed", time.perf_counter() - t0, outputs, ident, ctx.notes
         )
+
+    def _input_rows(self, name: str, results: dict[str, StageResult]) -> int | None:
+        ups = [u for us in self.spec.stages[name].inputs.values() for u in us]
+        return sum(self._upstream(u, results)["rows"] for u in ups) if ups else None
 
     def _input_ids(self, name: str, results: dict[str, StageResult]) -> dict[str, list]:
         return {

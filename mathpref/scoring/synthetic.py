@@ -206,6 +206,7 @@ def make_synthetic(
             "gold_status": pa.array(["ok"] * n_problems),
             "gold_solution": gold_solution,
             "metadata": pa.nulls(n_problems, pa.string()),
+            "source_id": pa.nulls(n_problems, pa.string()),
         }
     )
     prob_idx = np.repeat(np.arange(n_problems), n_arms)

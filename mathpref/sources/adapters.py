@@ -8,7 +8,8 @@ joins them to problems, derives ids and writes trajectories. Built-in adapters:
   per element of `code`/`response`, with the grader's `score` as source label.
 - `prm800k`: PRM800K's raw step-rating records. The rated path (chosen or human completion per
   step) is one trajectory; each step completion rated -1 gives a trajectory ending in that step,
-  with `source_error_step` = its index, and a continuation of the same prefix by the rated path
+  with `source_error_step` = its index (and `source_label` = false when that step states the
+  final answer), and a continuation of the same prefix by the rated path
   (the chosen step and the steps after it), so step-level pairs come from the human ratings.
 - `generic`: a prompt/completion log with field mapping (e.g. a verifier-log export).
 - `native`: a table already in mathpref's `trajectories` schema (Parquet or JSONL, e.g. exported
@@ -17,12 +18,9 @@ joins them to problems, derives ids and writes trajectories. Built-in adapters:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-
-from mathpref.errors import InputError
 
 
 @dataclass
@@ -42,6 +40,7 @@ class ImportedSample:
     parent_key: str | None = None  # a continuation of that sample of the same record
     prefix: str | None = None  # the partial solution a continuation continues
     system: str | None = None  # the log's own system prompt, when it records one
+    messages: list | None = None  # chat logs: the (role, content) messages of the prompt
 
 
 OPENAI_ARMS = ("6b_finetuning", "6b_verification", "175b_finetuning", "175b_verification")
@@ -90,49 +89,20 @@ def qwen_math(rec: dict, cfg) -> Iterator[ImportedSample]:
 
 
 def generic(rec: dict, cfg) -> Iterator[ImportedSample]:
-    from mathpref.sources.readers import get_field
+    """One record through the generic adapter (see :mod:`mathpref.sources.generic`)."""
+    from mathpref.sources.generic import GenericAdapter
 
-    def opt_field(name: str) -> Any:
-        if not name:
-            return None
-        try:
-            return get_field(rec, name)
-        except KeyError:
-            return None
-
-    completion = get_field(rec, cfg.completion_field)
-    question = get_field(rec, cfg.question_field) if cfg.question_field else None
-    key = get_field(rec, cfg.problem_id_field) if cfg.problem_id_field else None
-    prompt = opt_field(cfg.prompt_field) if cfg.prompt_field else None
-    arm = opt_field(cfg.arm_field) if cfg.arm_field else None
-    index = opt_field(cfg.sample_index_field)
-    label = opt_field(cfg.label_field)
-    from mathpref.sources.values import as_index, as_name
-
-    yield ImportedSample(
-        question=question,
-        problem_key=None if key is None else as_name(key, cfg.problem_id_field, "problem id"),
-        arm=as_name(arm, cfg.arm_field) if arm is not None else (cfg.arm or "imported"),
-        sample_index=as_index(index, cfg.sample_index_field),
-        prompt=prompt if prompt is not None else (question or ""),
-        completion=completion,
-        model_id=opt_field(cfg.model_field) or cfg.model_id or None,
-        label=_as_bool(label),
-        finish_reason=opt_field(cfg.finish_reason_field),
-    )
+    return GenericAdapter(cfg)(rec)
 
 
-def _as_bool(value: Any) -> bool | None:
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return bool(value)
-    text = str(value).strip().lower()
-    if text in ("true", "1", "yes", "correct", "+"):
-        return True
-    if text in ("false", "0", "no", "incorrect", "-"):
-        return False
-    raise InputError(f"label value {json.dumps(value)} is not a boolean")
+def make_adapter(name: str, cfg):
+    """The adapter for one import run: a callable (rec, cfg) -> samples; the generic one also
+    has `finish(where, source)`, which fails for optional fields no record had."""
+    if name == "generic":
+        from mathpref.sources.generic import GenericAdapter
+
+        return GenericAdapter(cfg)
+    return ADAPTERS[name]
 
 
 STEP_JOIN = "\n\n"  # PRM800K steps are joined as paragraphs, as `split_steps` reads them
@@ -174,7 +144,16 @@ def prm800k(rec: dict, cfg) -> Iterator[ImportedSample]:
         for j, comp in enumerate(step["completions"]):
             if comp.get("rating") != -1:
                 continue
-            yield sample(f"r{k}.{j}", prefix + comp["text"], label=False, error_step=k)
+            # The rating is the step's (source_error_step); it says the final answer is wrong
+            # only for the step that states it ("# Answer"). A wrong step that happens to end on
+            # the right number is not a wrong answer, so it carries no answer label.
+            answer_step = "# Answer" in comp["text"]
+            yield sample(
+                f"r{k}.{j}",
+                prefix + comp["text"],
+                label=False if answer_step else None,
+                error_step=k,
+            )
             yield sample(
                 f"c{k}.{j}", STEP_JOIN.join(path[k:]), parent_key=f"r{k}.{j}", prefix=prefix
             )

@@ -147,13 +147,11 @@ def _read_hf(path: str, config: str | None, split: str | None, revision: str | N
 
 
 def get_field(rec: dict[str, Any], dotted: str) -> Any:
-    """Look up `a.b.c` in nested dicts; raises KeyError if any part is missing."""
-    cur: Any = rec
-    for part in dotted.split("."):
-        if not isinstance(cur, dict) or part not in cur:
-            raise KeyError(dotted)
-        cur = cur[part]
-    return cur
+    """Look up a field path (`a.b.c`, `messages[-1].content`, `responses[*]`, see
+    :mod:`.paths`); raises KeyError if any part is missing."""
+    from mathpref.sources.paths import get_path
+
+    return get_path(rec, dotted)
 
 
 def truncate(obj: Any, limit: int = 2000) -> str:

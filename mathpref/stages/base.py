@@ -136,6 +136,10 @@ class Stage:
     audits: ClassVar[tuple[str, ...]] = ()
     # Set-based stages over whole tables (DuckDB) run where the build runs, never on workers.
     runs_on_driver: ClassVar[bool] = False
+    # Output roles that may be empty although the stage's input is not (a quarantine, step pairs
+    # from a log without continuations, a `continue` stage that finds nothing to continue). A
+    # stage all of whose other outputs are empty from a non-empty input fails the build.
+    empty_ok: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, name: str, config: dict[str, Any], base_dir: Path):
         self.name = name
@@ -207,6 +211,13 @@ def _is_remote(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(("hf://", "hub:"))
 
 
+def _is_a(value: Any, want: type) -> bool:
+    """isinstance, except that a bool is not an int or a float (`limit = true` is not 1)."""
+    if isinstance(value, bool) and want is not bool:
+        return False
+    return isinstance(value, want)
+
+
 def build_config(cls: type, values: dict[str, Any], *, where: str) -> Any:
     names = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - set(names))
@@ -217,7 +228,7 @@ def build_config(cls: type, values: dict[str, Any], *, where: str) -> Any:
         want = hints.get(key)
         if want is float and isinstance(value, int) and not isinstance(value, bool):
             values[key] = float(value)
-        elif want in (int, float, str, bool) and not isinstance(values[key], want):
+        elif want in (int, float, str, bool, list, dict) and not _is_a(value, want):
             raise SpecError(
                 f"{where}: {key} = {value!r} should be {want.__name__} "
                 f"({names[key].metadata.get('help', '')})"

@@ -8,6 +8,7 @@ strategy can pick a verified-correct continuation as the chosen next step (as St
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -15,6 +16,7 @@ import pyarrow.compute as pc
 
 from mathpref.stages.base import opt, register
 from mathpref.stages.generate import BackendConfig, BackendStage
+from mathpref.turns import decode_turns
 
 
 @dataclass
@@ -22,8 +24,10 @@ class ContinueConfig(BackendConfig):
     n: int = opt(4, "Continuations per prefix.")
     statuses: list = opt(["correct", "incorrect"], "Verdicts whose trajectories are continued.")
     max_parents: int = opt(0, "Continue at most this many parents (0 = all), in id order.")
-    preset: str = opt("", "Arm preset to rebuild the parent's prompt (else a plain arm).")
-    arms: list = opt([], "Arms (tables) to rebuild the parent's prompt.")
+    preset: str = opt(
+        "", "Arm preset whose arms replace the parent's prompt (default: the parent's own)."
+    )
+    arms: list = opt([], "Arms (tables) whose prompts replace the parent's, by arm name.")
     temperature: float = opt(0.7, "Sampling temperature of the continuations.")
     top_p: float = opt(1.0, "top_p of the continuations.")
     max_new_tokens: int = opt(512, "Length limit of a continuation.")
@@ -40,10 +44,11 @@ class ContinueConfig(BackendConfig):
 @register
 class ContinueStage(BackendStage):
     kind = "continue"
-    code_version = "continue-2"  # 2: prompt_messages
+    code_version = "continue-3"  # 2-3: prompt_messages; the parent's own prompt turns
     Config = ContinueConfig
     inputs = {"trajectories": True, "verifications": True, "problems": True}
     outputs = {"trajectories": "trajectories"}
+    empty_ok = frozenset({"trajectories"})  # there may be nothing to continue
 
     def _parents(self, ctx) -> pa.Table:
         v = ctx.input("verifications")
@@ -99,18 +104,37 @@ class ContinueStage(BackendStage):
 
         parents = ctx.input("parents").to_pylist()
         arms, c = self._arms(), self.config
-        items = []
+        items, own = [], {}
+        used: dict[str, set] = {"spec": set(), "parent": set(), "question": set()}
         for p in parents:
-            arm = arms.get(p["arm"]) or Arm(name=p["arm"], family=p["arm_family"] or "imported")
+            arm = arms.get(p["arm"])
+            messages = None if arm is not None else parent_messages(p)
+            if arm is None:
+                arm = Arm(name=p["arm"], family=p["arm_family"] or "imported")
+            used["spec" if p["arm"] in arms else "parent" if messages else "question"].add(p["arm"])
+            text = p["completion"][p.get("prompt_echo_end") or 0 :]
             try:
-                prefix = prefix_before_step(p["completion"], p["first_arith_error_step"])
+                prefix = prefix_before_step(text, p["first_arith_error_step"])
             except IndexError:
                 ctx.note(f"parent {p['trajectory_id']}: step index out of range, skipped")
                 continue
             items.append((p["trajectory_id"], p["problem_id"], p["question"], arm, prefix))
+            if messages:
+                own[p["trajectory_id"]] = messages
         requests = build_continuation_requests(
             items, c.n, temperature=c.temperature, top_p=c.top_p, max_new_tokens=c.max_new_tokens
         )
+        # Unless the spec gives the arm, a continuation is asked exactly as its parent was.
+        requests = [
+            dataclasses.replace(r, messages=own[r.parent_trajectory_id])
+            if r.parent_trajectory_id in own
+            else r
+            for r in requests
+        ]
+        for how, names in used.items():
+            note = f"continuations of arm(s) {sorted(names)}: prompt from {_HOW[how]}"
+            if names and note not in ctx.notes:
+                ctx.note(note)
         rows = self.generate(ctx, shard, requests) if requests else []
         return {"trajectories": pa.Table.from_pylist(rows) if rows else None}
 
@@ -119,3 +143,20 @@ class ContinueStage(BackendStage):
         if t.num_rows == 0:
             ctx.note("no trajectory with a first wrong arithmetic step: no continuations")
         return tables
+
+
+_HOW = {
+    "spec": "the arms of this stage's spec (override)",
+    "parent": "the parent's own prompt messages",
+    "question": "the bare question (the parent recorded no prompt messages)",
+}
+
+
+def parent_messages(p: dict) -> tuple[tuple[str, str], ...] | None:
+    """The turns the parent's prompt was rendered from (`prompt_messages`), or for an imported
+    parent of an older store its prompt text as the user turn."""
+    if p.get("prompt_messages"):
+        return tuple((t["role"], t["content"]) for t in decode_turns(p["prompt_messages"]))
+    if p.get("backend") == "import" and p.get("prompt"):
+        return (("user", p["prompt"]),)
+    return None

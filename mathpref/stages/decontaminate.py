@@ -15,6 +15,7 @@ class DecontaminateStage(Stage):
     Config = DecontamConfig
     inputs = {"problems": True}
     outputs = {"contamination": "contamination"}
+    empty_ok = frozenset({"contamination"})  # a clean source flags nothing
 
     def version_parts(self):
         # Registry sets are checked against their pinned sha256 when read, so the pin stands

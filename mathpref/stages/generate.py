@@ -200,7 +200,7 @@ class BackendStage(Stage):
 @register
 class GenerateStage(BackendStage):
     kind = "generate"
-    code_version = "generate-2"  # 2: prompt_messages
+    code_version = "generate-3"  # 2-3: prompt_messages; the parent arm's turns
     Config = GenerateConfig
     inputs = {"problems": True}
     outputs = {"trajectories": "trajectories"}
@@ -271,5 +271,7 @@ def _row(req, res: dict, config, ref) -> dict:
         "source_ref": None,
         "source_label": None,
         "source_error_step": None,
+        "prompt_echo_rule": None,
+        "prompt_echo_end": None,
         "latency_s": res["latency_s"],
     }

@@ -12,9 +12,11 @@ import pyarrow.compute as pc
 from mathpref.errors import InputError, SpecError
 from mathpref.ids import problem_id
 from mathpref.sources.gold import GOLD_FORMATS, extract_gold
+from mathpref.sources.paths import FieldTracker
 from mathpref.sources.readers import FORMATS, get_field, read_records
 from mathpref.sources.readers import quarantine_row as _q
 from mathpref.stages.base import Stage, opt, register
+from mathpref.stages.quarantine import check_fraction, check_quarantine, max_quarantine_option
 
 # preset -> (question field, answer field, solution field, gold format)
 PRESETS = {
@@ -46,10 +48,14 @@ class ProblemsConfig:
     solution_field: str = opt("", "Field with the reference solution (optional).")
     gold_format: str = opt("", f"How to read the gold answer: {', '.join(GOLD_FORMATS)}.")
     metadata_fields: list = opt([], "Extra fields kept as JSON in `metadata`.")
+    id_field: str = opt(
+        "", "Field with the dataset's own problem id (kept as source_id; import match = 'id')."
+    )
     hf_config: str = opt("", "Dataset config name, for format = hf.")
     split: str = opt("", "Dataset split, for format = hf (default train).")
     revision: str = opt("", "Dataset revision, for format = hf.")
     limit: int = opt(0, "Read only the first N problems (0 = all).")
+    max_quarantine_fraction: float = max_quarantine_option()
 
     def __post_init__(self):
         if self.benchmark:
@@ -58,6 +64,17 @@ class ProblemsConfig:
             apply_benchmark(self)
         if not self.path:
             raise ValueError("path is required")
+        # Optional fields the spec names (not preset defaults): each must occur in some record.
+        self._named_optional = {
+            k: v
+            for k, v in (("solution_field", self.solution_field), ("id_field", self.id_field))
+            if v
+        }
+        for f in self.metadata_fields:
+            if not isinstance(f, str) or not f:
+                raise ValueError(f"metadata_fields must be field names, got {f!r}")
+            self._named_optional[f"metadata_fields '{f}'"] = f
+        check_fraction(self.max_quarantine_fraction)
         if self.preset not in PRESETS:
             raise ValueError(f"preset '{self.preset}' unknown; valid: {sorted(PRESETS)}")
         q, a, s, g = PRESETS[self.preset]
@@ -74,9 +91,10 @@ class ProblemsConfig:
 @register
 class ProblemsStage(Stage):
     kind = "problems"
-    code_version = "problems-1"
+    code_version = "problems-2"
     Config = ProblemsConfig
     outputs = {"problems": "problems", "quarantine": "quarantine"}
+    empty_ok = frozenset({"quarantine"})
 
     def source_name(self) -> str:
         c = self.config
@@ -93,6 +111,7 @@ class ProblemsStage(Stage):
         def on_bad(no, field, reason, raw):  # bad bytes: quarantined with line and field
             bad.append(_q(self.name, path, no, field, reason, raw))
 
+        tracker = FieldTracker(c._named_optional)
         for no, rec in read_records(
             path,
             c.format,
@@ -103,6 +122,9 @@ class ProblemsStage(Stage):
         ):
             if c.limit and len(rows) >= c.limit:
                 break
+            tracker.record(rec)
+            for option in tracker.fields:
+                tracker.get(rec, option)
             try:
                 question = get_field(rec, c.question_field)
             except KeyError:
@@ -143,6 +165,7 @@ class ProblemsStage(Stage):
             status = "ok" if gold else ("missing" if answer in (None, "") else "unparseable")
             solution = _maybe(rec, c.solution_field) if c.solution_field else None
             meta = {k: _maybe(rec, k) for k in c.metadata_fields}
+            source_id = _maybe(rec, c.id_field) if c.id_field else None
             rows.append(
                 {
                     "problem_id": pid,
@@ -153,8 +176,11 @@ class ProblemsStage(Stage):
                     "gold_status": status,
                     "gold_solution": None if solution is None else str(solution),
                     "metadata": json.dumps(meta, ensure_ascii=False, default=str) if meta else None,
+                    "source_id": None if source_id is None else str(source_id),
                 }
             )
+        tracker.check(f"stage '{self.name}'", Path(path).name)
+        check_quarantine(self.name, bad, len(rows), c.max_quarantine_fraction)
         return {
             "problems": pa.Table.from_pylist(rows) if rows else None,
             "quarantine": pa.Table.from_pylist(bad) if bad else None,

@@ -28,6 +28,7 @@ class PairsStage(Stage):
     Config = PairConfig
     inputs = {**{name: True for name in _TABLES}, "trajectory_scores": True, "problem_scores": True}
     outputs = {"pairs": "pairs", "step_pairs": "step_pairs", "kto_rows": "kto_rows"}
+    empty_ok = frozenset({"step_pairs"})  # no continuations in the input: no step pairs
     audits = (
         "coherence_pair_labels",
         "correctness_pair_labels",

@@ -14,17 +14,30 @@ from mathpref.stages.base import Stage, opt, register
 
 @dataclass
 class VerifyConfig:
-    timeout: float = opt(5.0, "Per-row timeout in seconds for the symbolic checker.")
+    timeout: float = opt(
+        5.0, "Per-row budget of the symbolic checker, in CPU seconds of its worker (not wall time)."
+    )
     step_checks: bool = opt(True, "Also check every arithmetic claim, step by step.")
+    canonical_keys: bool = opt(
+        True, "Give equivalent answers to a problem one answer_key (mathpref.verify.keys)."
+    )
     workers: int = opt(
         0, "Worker processes for the symbolic checker (0 = all cores).", volatile=True
     )
     dedupe: bool = opt(True, "Grade each distinct (gold, answer) pair once.", volatile=True)
+    min_label_agreement: float = opt(
+        0.99,
+        "Warn (with --strict: fail) when a log's own labels agree with the verdicts on fewer "
+        "rows than this share.",
+        volatile=True,
+    )
     shard_rows: int = opt(20_000, "Trajectories per resumable shard.", volatile=True)
 
     def __post_init__(self):
         if not 0 < self.timeout <= 600:
             raise ValueError("timeout must be in (0, 600] seconds")
+        if not 0.0 <= self.min_label_agreement <= 1.0:
+            raise ValueError("min_label_agreement must be in [0, 1]")
         if self.workers < 0 or self.shard_rows < 1:
             raise ValueError("workers must be >= 0 and shard_rows >= 1")
 
@@ -32,7 +45,7 @@ class VerifyConfig:
 @register
 class VerifyStage(Stage):
     kind = "verify"
-    code_version = "verify-stage-1"
+    code_version = "verify-stage-2"
     Config = VerifyConfig
     inputs = {"trajectories": True, "problems": True}
     outputs = {"verifications": "verifications"}
@@ -53,7 +66,7 @@ class VerifyStage(Stage):
         return parts
 
     # Only these trajectory columns are read (not prompts, not the other metadata).
-    COLUMNS = ("trajectory_id", "problem_id", "prefix", "completion")
+    COLUMNS = ("trajectory_id", "problem_id", "prefix", "completion", "prompt_echo_end")
     input_columns = {"trajectories": COLUMNS, "problems": ("problem_id", "gold_answer")}
 
     def _trajectories(self, ctx) -> pa.Table:
@@ -160,6 +173,8 @@ class VerifyStage(Stage):
 
     def finalize(self, ctx, tables):
         v = tables["verifications"]
+        if self.config.canonical_keys and v.num_rows:
+            v = tables["verifications"] = self._unify(ctx, v)
         counts = v.group_by("status").aggregate([([], "count_all")]).to_pylist()
         ctx.note(
             "status: "
@@ -168,6 +183,42 @@ class VerifyStage(Stage):
             )
         )
         return tables
+
+    def _unify(self, ctx, v: pa.Table) -> pa.Table:
+        """Canonical answer keys (`mathpref.verify.keys`), for the problems that need it: those
+        with a non-numeric key or an answer judged correct other than numerically (exact
+        numbers are canonical already)."""
+        from mathpref.verify import VerifyPool
+        from mathpref.verify.keys import NUMERIC_KEY, unify_keys
+
+        key = v["answer_key"]
+        numeric = pc.fill_null(pc.match_substring_regex(key, NUMERIC_KEY.pattern), True)
+        need = pc.or_(
+            pc.and_(pc.is_valid(key), pc.invert(numeric)),
+            pc.and_(pc.equal(v["status"], "correct"), pc.not_equal(v["decided_by"], "numeric")),
+        )
+        need = pc.fill_null(need, False)
+        if not pc.any(need).as_py():
+            return v
+        rows = pc.is_in(v["problem_id"], value_set=pc.unique(v["problem_id"].filter(need)))
+        sub = v.filter(rows)
+        args = [sub[c].to_pylist() for c in ("problem_id", "gold_answer", "extracted_answer")]
+        args += [sub["answer_key"].to_pylist(), sub["status"].to_pylist()]
+        if self.config.workers:
+            with VerifyPool(self.config.workers) as pool:
+                keys, stats = unify_keys(*args, pool=pool, timeout=self.config.timeout)
+        else:
+            keys, stats = unify_keys(*args, timeout=self.config.timeout)
+        if stats["merged"] or stats["skipped"]:
+            skipped = stats["skipped"]
+            ctx.note(
+                f"answer keys: {stats['merged']} merge(s) of equivalent keys"
+                + (f", {skipped} problem(s) with too many keys to compare" if skipped else "")
+            )
+        mask = pc.fill_null(rows, False)
+        mask = mask.combine_chunks() if isinstance(mask, pa.ChunkedArray) else mask
+        new = pc.replace_with_mask(key.combine_chunks(), mask, pa.array(keys, pa.string()))
+        return v.set_column(v.schema.get_field_index("answer_key"), "answer_key", new)
 
 
 STEP_PARALLEL_MIN_ROWS = 2_000  # smaller batches are checked in this process
@@ -189,9 +240,25 @@ def _gold_in_row_order(traj: pa.Table, problems: pa.Table) -> pa.Array:
 
 
 def _full_text(joined: pa.Table) -> pa.ChunkedArray:
-    """The whole solution: a continuation's prefix followed by its completion."""
+    """The whole solution: a continuation's prefix followed by its completion, less the echo of
+    the prompt an imported completion begins with (`prompt_echo_end` characters)."""
     prefix = pc.fill_null(joined["prefix"], "")
-    return pc.binary_join_element_wise(prefix, joined["completion"], "")
+    return pc.binary_join_element_wise(prefix, after_echo(joined), "")
+
+
+def after_echo(table: pa.Table) -> pa.ChunkedArray | pa.Array:
+    """Each completion without its leading prompt echo."""
+    completion = table["completion"]
+    if "prompt_echo_end" not in table.column_names:
+        return completion
+    cut = pc.fill_null(table["prompt_echo_end"], 0)
+    if not pc.any(pc.greater(cut, 0)).as_py():
+        return completion
+    import polars as pl
+
+    frame = pl.from_arrow(pa.table({"c": completion, "n": pc.cast(cut, pa.int64())}))
+    out = frame.select(pl.col("c").str.slice(pl.col("n")))["c"]
+    return out.to_arrow().cast(pa.string())
 
 
 def _checker_libraries() -> dict[str, str]:

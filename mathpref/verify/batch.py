@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 import polars as pl
 import pyarrow as pa
 
+from mathpref.verify.commas import AUTO
 from mathpref.verify.extract import extract
 from mathpref.verify.grade import judge_locally
 from mathpref.verify.latex import DEEP_NESTING
@@ -137,6 +138,7 @@ def _slow_path(
 ):
     m = len(completions)
     local: dict[int, tuple] = {}
+    commas = [AUTO] * m  # vector-settled rows have no decimal-comma evidence
     for i in range(m):
         if not settled[i]:
             if completions[i] and DEEP_NESTING.search(completions[i]):
@@ -144,19 +146,19 @@ def _slow_path(
                 answers[i] = rules[i] = None
                 continue
             e = extract(completions[i])
-            answers[i], rules[i] = e.answer, e.rule
+            answers[i], rules[i], commas[i] = e.answer, e.rule, e.comma
     pending: dict[tuple[str, str], list[int]] = {}
     seen: dict[tuple, tuple] = {}
     for i in range(m):
         if i in local:
             continue
-        pair = (golds[i], answers[i])
+        pair = (golds[i], answers[i], commas[i])
         if dedupe and pair in seen:
             local[i] = seen[pair]
             if pair in pending:
                 pending[pair].append(i)
             continue
-        decision, key = judge_locally(golds[i], answers[i])
+        decision, key = judge_locally(golds[i], answers[i], commas[i])
         if decision is None:
             pending.setdefault(pair if dedupe else (golds[i], answers[i], i), []).append(i)
             decision = ("pending", None, None, key)

@@ -1,18 +1,25 @@
 """Final-answer extraction from a free-text completion (per-row reference implementation).
 
-Order of precedence, applied to the completion cut before any hallucinated follow-up block
-(a line starting ``Question:`` / ``Q:`` / ``Problem:`` with some text before it):
+The answer is read from the *solution proper* (:mod:`.cut`: the text before an invented chat
+turn, follow-up problem or exercise, and before anything after a ``#### X`` line), with
+markdown emphasis removed. Candidates are then weighed by position and kind - see
+docs/decisions/0008-answer-position.md:
 
-1. ``final_answer`` - the last "The final answer is $X$" / "... is \\boxed{X}" / "... is X."
-2. ``boxed``        - the last complete ``\\boxed{...}`` / ``\\fbox{...}`` (nested braces).
-   A LaTeX solution states its answer in the box; earlier boxes are intermediate results.
-3. ``answer_heading`` - the line after a ``# Answer`` heading (the PRM800K / OpenAI PRM format:
-   ``...\n\n# Answer\n\n29``).
-4. ``hash`` / ``the_answer_is`` - whichever of ``#### X`` and "the answer is X" comes first:
-   the first committed answer is the one the model gave; later text is continuation.
-5. ``answer_colon`` - the first line starting ``Answer:`` / ``A:``, when its value is short
-   (a few words); a long value is prose ("A: Natalia sold 48 clips ...") and is not an answer.
-6. ``last_number``  - the last number in the text (calculator annotations ``<<...>>`` removed).
+* A check segment ("Check: ...", "Let's verify ...") that comes after the first answer
+  candidate contributes nothing (:mod:`.boxes`): a later check value never replaces the answer.
+* Among the rest, in order of precedence:
+
+1. ``final_answer``   - the last "The final answer is X".
+2. ``boxed``          - the last ``\\boxed{...}`` (placeholders skipped); ``boxed_set`` when the
+   last boxes follow each other with only connectives between them (``\\boxed{-2}`` and
+   ``\\boxed{1}``): the answer is the list ``-2, 1``.
+3. ``answer_heading`` - the line after a ``# Answer`` heading (PRM800K format).
+4. ``hash`` / ``the_answer_is`` - whichever of ``#### X`` and "the answer is X" comes first.
+5. ``answer_colon``   - the first short ``Answer:`` / ``Final answer:`` / ``A:`` line.
+6. ``last_number``    - the last number; ``last_structure`` when that number is a component of a
+   tuple, interval, set, inequality or matrix, which is then the answer, whole; ``last_math``
+   when it belongs to a math expression (``$(a + b)^2$``): the expression, or the value after
+   its last ``=`` (``$\\cos A = -\\frac{24}{25}$``).
 
 The vectorised path in :mod:`mathpref.verify.vector` must agree with this module row for row.
 """
@@ -22,51 +29,61 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mathpref.verify.boxes import (
+    _CHECK_WORD,
+    answer_boxes,
+    box_group,
+    check_regions,
+    has_check_word,
+    inside,
+)
+from mathpref.verify.commas import AUTO, comma_mode
+from mathpref.verify.cut import FOLLOWUP_RE, solution_end, strip_emphasis
 from mathpref.verify.latex import last_boxed
+from mathpref.verify.structured import last_number
+from mathpref.verify.structured import plain_last_number as _last_number  # noqa: F401
 
 RULES = (
     "final_answer",
     "boxed",
+    "boxed_set",
     "answer_heading",
     "hash",
     "the_answer_is",
     "answer_colon",
     "last_number",
+    "last_structure",
+    "last_math",
 )
 
 # Shared regex sources (also used, unchanged, by the polars vector path).
-FOLLOWUP_RE = r"\n[ \t]*(?:Question|Q|Problem)[ \t]*:"
 MARKER_RE = r"####[ \t]*([^\n]*)|(?i:the answer is)[ \t]*:?[ \t]*([^\n]*)"
-ANSWER_COLON_RE = r"(?m)^[ \t]*(?:Answer|A)[ \t]*:[ \t]*([^\n]*)"
+ANSWER_COLON_RE = r"(?m)^[ \t]*(?:(?i:final)[ \t]+)?(?:Answer|answer|A)[ \t]*:[ \t]*([^\n]*)"
 ANSWER_HEADING_RE = r"(?m)^[ \t]*#{1,6}[ \t]*(?:Final[ \t]+)?Answer[ \t]*:?[ \t]*$"
+FINAL_RE = r"(?i)final answer is[ \t]*:?[ \t]*"
 SENTENCE_END_RE = r"\.\s.*$"
 ANSWER_COLON_MAX_CHARS = 60
 ANSWER_COLON_MAX_SPACES = 5
 
-_FOLLOWUP = re.compile(FOLLOWUP_RE)
 _MARKER = re.compile(MARKER_RE)
 _ANSWER_COLON = re.compile(ANSWER_COLON_RE)
 _ANSWER_HEADING = re.compile(ANSWER_HEADING_RE)
 _SENTENCE_END = re.compile(SENTENCE_END_RE, re.S)
-_FINAL = re.compile(r"(?i)final answer is[ \t]*:?[ \t]*")
-_CALC = re.compile(r"<<[^<>\n]{0,200}>>")
-_NUMBER = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?:/[0-9]+)?")
-_NONSPACE = re.compile(r"\S")
+_FINAL = re.compile(FINAL_RE)
+_HEADING_VALUE = re.compile(r"^[A-Z][a-z]+\b")
+__all__ = ["FOLLOWUP_RE", "RULES", "Extraction", "extract", "extract_answer"]
 
 
 @dataclass(frozen=True)
 class Extraction:
     answer: str | None
     rule: str | None
+    comma: str = AUTO  # how the text writes comma numbers (see .commas)
 
 
 def truncate_followup(text: str) -> str:
-    """Cut before the first follow-up question block that has content before it."""
-    first = _NONSPACE.search(text)
-    if first is None:
-        return text
-    m = _FOLLOWUP.search(text, first.start())
-    return text[: m.start()] if m else text
+    """The solution proper (kept under its first name)."""
+    return text[: solution_end(text)[0]]
 
 
 def clean_value(value: str) -> str:
@@ -78,13 +95,8 @@ def answer_colon_ok(value: str) -> bool:
     return 0 < len(value) <= ANSWER_COLON_MAX_CHARS and value.count(" ") <= ANSWER_COLON_MAX_SPACES
 
 
-def _final_answer(text: str) -> str | None:
-    found = None
-    for m in _FINAL.finditer(text):
-        found = m
-    if found is None:
-        return None
-    rest = text[found.end() : found.end() + 4000]
+def _final_value(text: str, at: int) -> str | None:
+    rest = text[at : at + 4000]
     if rest.startswith("$"):
         end = rest.find("$", 1)
         if rest.startswith("$$"):
@@ -107,50 +119,74 @@ def _final_answer(text: str) -> str | None:
     return value or None
 
 
-def _last_number(text: str) -> str | None:
-    found = None
-    for m in _NUMBER.finditer(_CALC.sub(" ", text)):
-        found = m
-    return found.group(0) if found else None
+def _markers(text: str):
+    """(start, value, rule) of each #### / "the answer is" statement with a value, in order."""
+    for m in _MARKER.finditer(text):
+        if m.group(1) is not None:
+            if _HEADING_VALUE.match(m.group(1)):
+                continue  # "#### Step 2: ..." is a markdown heading
+            value, rule = clean_value(m.group(1)), "hash"
+        else:
+            value, rule = clean_value(m.group(2)), "the_answer_is"
+        if value:
+            yield m.start(), value, rule
+
+
+def _heading(text: str) -> tuple[int, str] | None:
+    m = _ANSWER_HEADING.search(text)
+    if not m:
+        return None
+    rest = text[m.end() :].strip()
+    value = clean_value(rest.split("\n", 1)[0]) if rest else ""
+    return (m.start(), value) if value else None
+
+
+def _colon(text: str) -> tuple[int, str] | None:
+    m = _ANSWER_COLON.search(text)
+    if m:
+        value = clean_value(m.group(1))
+        if answer_colon_ok(value):
+            return m.start(), value
+    return None
 
 
 def extract(completion: str | None) -> Extraction:
     """Extract the final answer and record which rule found it."""
     if not completion:
         return Extraction(None, None)
-    text = truncate_followup(completion)
-    if "final answer is" in text.lower():
-        value = _final_answer(text)
-        if value:
-            return Extraction(value, "final_answer")
-    if "\\boxed" in text or "\\fbox" in text:
-        value = last_boxed(text)
-        if value is not None and value.strip():
-            return Extraction(value.strip(), "boxed")
-    m = _ANSWER_HEADING.search(text)
-    if m:
-        value = (
-            clean_value(text[m.end() :].strip().split("\n", 1)[0])
-            if text[m.end() :].strip()
-            else ""
-        )
-        if value:
-            return Extraction(value, "answer_heading")
-    m = _MARKER.search(text)
-    while m is not None:
-        value = clean_value(m.group(1) if m.group(1) is not None else m.group(2))
-        if value:
-            return Extraction(value, "hash" if m.group(1) is not None else "the_answer_is")
-        m = _MARKER.search(text, m.end())
-    m = _ANSWER_COLON.search(text)
-    if m:
-        value = clean_value(m.group(1))
-        if answer_colon_ok(value):
-            return Extraction(value, "answer_colon")
-    value = _last_number(text)
-    if value is not None:
-        return Extraction(value, "last_number")
-    return Extraction(None, None)
+    text = strip_emphasis(completion[: solution_end(completion)[0]])
+    comma = comma_mode(text)
+    finals = [m.start() for m in _FINAL.finditer(text)] if "final answer" in text.lower() else []
+    boxes = answer_boxes(text) if ("\\boxed" in text or "\\fbox" in text) else []
+    regions: list[tuple[int, int]] = []
+    heading = markers = colon = None
+    if has_check_word(text) and _CHECK_WORD.search(text):  # a check after an answer: ignored
+        heading, markers, colon = _heading(text), list(_markers(text)), _colon(text)
+        starts = [*finals, *(b.start for b in boxes), *(m[0] for m in markers[:1])]
+        starts += [c[0] for c in (heading, colon) if c]
+        regions = check_regions(text, min(starts) + 1) if starts else []
+    for at in reversed(finals):
+        if not inside(at, regions):
+            m = _FINAL.match(text, at)
+            value = _final_value(text, m.end()) if m else None
+            if value:
+                return Extraction(value, "final_answer", comma)
+    group = box_group(text, [b for b in boxes if not inside(b.start, regions)])
+    if group is not None and group[0]:
+        return Extraction(group[0], "boxed_set" if group[1] else "boxed", comma)
+    heading = heading if markers is not None else _heading(text)
+    if heading and not inside(heading[0], regions):
+        return Extraction(heading[1], "answer_heading", comma)
+    for at, value, rule in markers if markers is not None else _markers(text):
+        if not inside(at, regions):
+            return Extraction(value, rule, comma)
+    colon = colon if markers is not None else _colon(text)
+    if colon and not inside(colon[0], regions):
+        return Extraction(colon[1], "answer_colon", comma)
+    last = last_number(text, comma)
+    if last is not None:
+        return Extraction(last[0], last[1], comma)
+    return Extraction(None, None, comma)
 
 
 def extract_answer(completion: str | None) -> str | None:

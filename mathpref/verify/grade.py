@@ -4,7 +4,8 @@ Decision order for a (gold, extracted answer) pair - see docs/decisions/0003:
 1. gold missing/blank/hostile/too large      -> unverifiable, "gold_unparseable"
 2. no extracted answer                         -> incorrect, "no_answer"
 3. hostile answer (pre-filter)                 -> incorrect, "rejected:<why>"
-4. both sides plain numbers                    -> exact rational comparison ("numeric")
+4. an answer whose comma number reads two ways -> incorrect, "ambiguous_number"
+   both sides plain numbers                    -> exact rational comparison ("numeric")
 5. equal after conservative LaTeX normalisation -> correct ("string")
 6. otherwise math-verify in a worker process   -> ("math_verify"), or timeout / error
 """
@@ -14,11 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
+from mathpref.verify.commas import AUTO, GOLD, AmbiguousNumber
 from mathpref.verify.extract import extract
 from mathpref.verify.latex import DEEP_NESTING, hostile_reason, normalize_latex
 from mathpref.verify.numeric import NumberTooLarge, number_key, parse_number
 
-CODE_VERSION = "mathpref-verify-2"
+# 3: answers from the solution proper (continuation cutter), check segments, boxed sets,
+# structured last numbers, markdown emphasis, decimal commas (docs/decisions/0008).
+CODE_VERSION = "mathpref-verify-3"
 try:
     _MV_VERSION = version("math-verify")
 except PackageNotFoundError:  # pragma: no cover
@@ -48,10 +52,10 @@ class Verdict:
 Local = tuple[str, str, str, str | None]
 
 
-def _number(s: str):
+def _number(s: str, comma: str = AUTO):
     try:
-        return parse_number(s), None
-    except NumberTooLarge as exc:
+        return parse_number(s, comma), None
+    except (NumberTooLarge, AmbiguousNumber) as exc:
         return None, str(exc)
 
 
@@ -69,29 +73,45 @@ def _balanced(s: str) -> bool:
     return depth == 0
 
 
-def answer_key(answer: str | None) -> str | None:
-    """Canonical grouping key of an extracted answer: exact number or normalised LaTeX."""
+def answer_key(answer: str | None, comma: str = AUTO) -> str | None:
+    """Grouping key of an extracted answer: exact number or normalised LaTeX (the verify stage
+    then makes equivalent answers share one key, see `mathpref.verify.keys`)."""
     if answer is None or hostile_reason(answer):
         return None
-    value, _ = _number(answer)
+    value, _ = _number(answer, comma)
     if value is not None:
         return number_key(value)
     return normalize_latex(answer) or None
 
 
-def judge_locally(gold: str | None, answer: str | None) -> tuple[Local | None, str | None]:
-    """Decide without math-verify when possible. Returns (decision or None, answer_key)."""
+def gold_key(gold: str | None) -> str | None:
+    """The key every answer equivalent to this gold gets."""
     if gold is None or not gold.strip() or hostile_reason(gold) or not _balanced(gold):
-        return ("unverifiable", "none", "gold_unparseable", answer_key(answer)), None
-    gold_value, gold_err = _number(gold)
+        return None
+    return answer_key(gold, GOLD)
+
+
+def judge_locally(
+    gold: str | None, answer: str | None, comma: str = AUTO
+) -> tuple[Local | None, str | None]:
+    """Decide without math-verify when possible. Returns (decision or None, answer_key).
+
+    `comma` is how the completion writes comma numbers (`.commas`); gold answers are read with
+    commas as thousands or list separators only.
+    """
+    if gold is None or not gold.strip() or hostile_reason(gold) or not _balanced(gold):
+        return ("unverifiable", "none", "gold_unparseable", answer_key(answer, comma)), None
+    gold_value, gold_err = _number(gold, GOLD)
     if gold_err:
-        return ("unverifiable", "none", "gold_unparseable", answer_key(answer)), None
+        return ("unverifiable", "none", "gold_unparseable", answer_key(answer, comma)), None
     if answer is None or not answer.strip():
         return ("incorrect", "none", "no_answer", None), None
     why = hostile_reason(answer)
     if why:
         return ("incorrect", "none", f"rejected:{why}", None), None
-    value, err = _number(answer)
+    value, err = _number(answer, comma)
+    if err == "ambiguous_number":
+        return ("incorrect", "none", "ambiguous_number", normalize_latex(answer) or None), None
     if err:
         return ("incorrect", "none", f"rejected:{err}", None), None
     if value is not None:
@@ -121,7 +141,7 @@ def grade(gold: str | None, completion: str, *, timeout: float = 5.0) -> Verdict
         ex = extract(completion)
     except Exception as exc:  # noqa: BLE001 - recorded, never raised
         return Verdict("error", None, None, None, "none", f"error:{type(exc).__name__}")
-    return grade_answer(gold, ex.answer, ex.rule, timeout=timeout)
+    return grade_answer(gold, ex.answer, ex.rule, timeout=timeout, comma=ex.comma)
 
 
 def rejected_completion() -> Verdict:
@@ -129,11 +149,16 @@ def rejected_completion() -> Verdict:
 
 
 def grade_answer(
-    gold: str | None, answer: str | None, rule: str | None, *, timeout: float = 5.0
+    gold: str | None,
+    answer: str | None,
+    rule: str | None,
+    *,
+    timeout: float = 5.0,
+    comma: str = AUTO,
 ) -> Verdict:
-    """Grade an already extracted answer."""
+    """Grade an already extracted answer (`comma`: how its text writes comma numbers)."""
     try:
-        local, key = judge_locally(gold, answer)
+        local, key = judge_locally(gold, answer, comma)
         if local is not None:
             status, decided_by, reason, key = local
             return Verdict(status, answer, key, rule, decided_by, reason)

@@ -21,7 +21,8 @@ MAX_BOX_SCAN = 4000
 MAX_BOX_TRIES = 50
 
 
-def _box_at(text: str, m: re.Match) -> str | None:
+def _box_span(text: str, m: re.Match) -> tuple[int, str] | None:
+    """(end offset, content) of the box whose macro `m` matched, or None if unterminated."""
     i = m.end()
     if i < len(text) and text[i] == "{":
         depth = 0
@@ -31,12 +32,27 @@ def _box_at(text: str, m: re.Match) -> str | None:
             else:
                 depth -= 1
                 if depth == 0:
-                    return text[i + 1 : b.start()]
+                    return b.end(), text[i + 1 : b.start()]
         return None
     if m.group(0)[-1:].isspace():  # brace-less "\\boxed 5"
         tok = _BARE_TOKEN.match(text, i, min(len(text), i + 200))
-        return tok.group(0) if tok else None
+        return (tok.end(), tok.group(0)) if tok else None
     return None
+
+
+def _box_at(text: str, m: re.Match) -> str | None:
+    span = _box_span(text, m)
+    return None if span is None else span[1]
+
+
+def box_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, content) of every complete box among the last MAX_BOX_TRIES box macros."""
+    out = []
+    for m in list(_BOX_START.finditer(text))[-MAX_BOX_TRIES:]:
+        span = _box_span(text, m)
+        if span is not None:
+            out.append((m.start(), span[0], span[1]))
+    return out
 
 
 def last_boxed(text: str) -> str | None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+from mathpref.verify.commas import AUTO, comma_digits
+
 MAX_DIGITS = 1000
 MAX_EXPONENT = 1000
 
@@ -28,6 +30,7 @@ _WRAPPERS = (
     re.compile(r"^\\(?:text|textbf|mathrm|mbox|mathbf)\s*\{([^{}]*)\}$"),
     re.compile(r"^\{([^{}]*)\}$"),
 )
+_STRAY_BACKSLASH = re.compile(r"\\(?=\d)")
 _SPACING = re.compile(r"\\[!,;: ]|\\(?:left|right|displaystyle)\b|~")
 _CURRENCY = re.compile(r"^(-?)\s*(?:\\\$|\$|USD\s*|€|£)\s*")
 _PERCENT = re.compile(r"\s*(?:\\%|%|\\text\{\s*%\s*\}|\s+percent)$")
@@ -44,7 +47,6 @@ _SCALE_WORDS = {
     "trillion": 10**12,
 }
 _ASSIGN = re.compile(r"^[A-Za-z](?:_\{?\w+\}?)?\s*=\s*")
-_THOUSANDS = re.compile(r"^(\d{1,3}(?:,\d{3})+)(\.\d+)?$")
 _PLAIN = re.compile(r"^(\d+)(?:\.(\d*))?$|^\.(\d+)$")
 _SCI_E = re.compile(r"^(.+?)[eE]([+-]?\d+)$")
 _SCI_TIMES = re.compile(r"^(.+?)\s*(?:\\times|\\cdot|×|\*)\s*10\s*\^\s*\{?\s*([+-]?\d+)\s*\}?$")
@@ -70,6 +72,7 @@ def _unwrap(s: str) -> str:
 def clean_numeric_text(s: str) -> str:
     """Strip wrappers, spacing macros, currency, percent, degrees, units (not scale words)."""
     s = _SPACING.sub("", s.replace("{,}", ",").replace("\\dfrac", "\\frac"))
+    s = _STRAY_BACKSLASH.sub("", s)  # "\\15": a "\\$15" whose "$" was lost
     s = _unwrap(s).rstrip(" .")
     s = _unwrap(_ASSIGN.sub("", s, count=1))
     for _ in range(3):
@@ -89,14 +92,13 @@ def _check_digits(text: str) -> None:
         raise NumberTooLarge("too_many_digits")
 
 
-def _decimal(s: str) -> Fraction | None:
+def _decimal(s: str, comma: str = AUTO) -> Fraction | None:
     s = s.strip()
     neg = s.startswith("-")
     if neg or s.startswith("+"):
         s = s[1:].strip()
-    m = _THOUSANDS.match(s)
-    if m:
-        s = m.group(1).replace(",", "") + (m.group(2) or "")
+    if "," in s:
+        s = comma_digits(s, comma) or s
     m = _PLAIN.match(s)
     if not m:
         return None
@@ -116,38 +118,42 @@ def _scaled(base: Fraction, exponent: str) -> Fraction:
     return base * Fraction(10) ** e
 
 
-def _atom(s: str) -> Fraction | None:
+def _atom(s: str, comma: str = AUTO) -> Fraction | None:
     """A signed decimal, optionally in scientific notation."""
     s = s.strip()
-    value = _decimal(s)
+    value = _decimal(s, comma)
     if value is not None:
         return value
     for rx in (_SCI_TIMES, _SCI_E):
         m = rx.match(s)
         if m:
-            base = _decimal(m.group(1))
+            base = _decimal(m.group(1), comma)
             if base is not None:
                 return _scaled(base, m.group(2))
     return None
 
 
-def _fraction(s: str) -> Fraction | None:
+def _fraction(s: str, comma: str = AUTO) -> Fraction | None:
     m = _FRAC.match(s)
     if m:
-        num = _atom(m.group(1) or m.group(2))
-        den = _atom(m.group(3) or m.group(4))
+        num = _atom(m.group(1) or m.group(2), comma)
+        den = _atom(m.group(3) or m.group(4), comma)
     else:
         m = _SLASH.match(s)
         if not m:
             return None
-        num, den = _atom(m.group(1)), _atom(m.group(2))
+        num, den = _atom(m.group(1), comma), _atom(m.group(2), comma)
     if num is None or den is None or den == 0:
         return None
     return num / den
 
 
-def parse_number(text: str) -> Fraction | None:
-    """Exact value of a plain numeric answer, or None. Raises NumberTooLarge past the caps."""
+def parse_number(text: str, comma: str = AUTO) -> Fraction | None:
+    """Exact value of a plain numeric answer, or None. Raises NumberTooLarge past the caps.
+
+    `comma` says how the answer's text writes comma numbers (see :mod:`.commas`); an answer that
+    reads two ways raises :class:`.commas.AmbiguousNumber`.
+    """
     if not text or len(text) > 4 * MAX_DIGITS:
         if text and sum(ch.isdigit() for ch in text) > MAX_DIGITS:
             raise NumberTooLarge("too_many_digits")
@@ -162,11 +168,11 @@ def parse_number(text: str) -> Fraction | None:
             scale = _SCALE_WORDS[word.split()[0]]
         s = s[: m.start()].rstrip()
         s = clean_numeric_text(s)
-    value = _read(s)
+    value = _read(s, comma)
     return None if value is None else value * scale
 
 
-def _read(s: str) -> Fraction | None:
+def _read(s: str, comma: str = AUTO) -> Fraction | None:
     s = s.strip()
     if not s:
         return None
@@ -176,17 +182,17 @@ def _read(s: str) -> Fraction | None:
         s = s[1:].strip()
         if s.startswith("-") or s.startswith("+"):
             return None
-    value = _atom(s)
+    value = _atom(s, comma)
     if value is None:
-        value = _fraction(s)
+        value = _fraction(s, comma)
     if value is None:
         m = _MIXED_TEX.match(s) or _MIXED_PLAIN.match(s)
         if m:
-            part = _fraction(m.group(2).strip())
+            part = _fraction(m.group(2).strip(), comma)
             if part is not None and part >= 0:
                 value = int(m.group(1)) + part
     if value is None and s.startswith("{") and s.endswith("}"):
-        return _read(("-" if neg else "") + s[1:-1])
+        return _read(("-" if neg else "") + s[1:-1], comma)
     if value is None:
         return None
     return -value if neg else value

@@ -14,16 +14,19 @@ from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
+from mathpref.verify.boxes import CHECK_HINT_RE, PLACEHOLDER_RE
+from mathpref.verify.commas import DECIMAL_HINT_RE
+from mathpref.verify.cut import CUT_RE, EMPHASIS_RE, FOLLOWUP_RE, HASH_HEADING_RE
 from mathpref.verify.extract import (
     ANSWER_COLON_MAX_CHARS,
     ANSWER_COLON_MAX_SPACES,
     ANSWER_COLON_RE,
     ANSWER_HEADING_RE,
-    FOLLOWUP_RE,
     MARKER_RE,
     SENTENCE_END_RE,
 )
 from mathpref.verify.latex import DEEP_NESTING_RE
+from mathpref.verify.structured import CALC_RE, STRUCTURE_HINT_RE
 from mathpref.verify.vector_keys import NUM_RE, last_numbers, number_keys, numeric_judge
 
 _ANY_BOX = r"\\(?:boxed|fbox)"
@@ -44,13 +47,20 @@ def _clean(expr: pl.Expr) -> pl.Expr:
 # full check runs on the special rows only.
 _NESTING_HINT = r"[{(\[][{(\[\\]"
 SPECIAL_RE = (
-    r"\\boxed|\\fbox|(?i:final answer is)|"
+    r"\\boxed|\\fbox|(?i:final answer)|"
     + FOLLOWUP_RE
     + "|"
     + _NESTING_HINT
     + "|"
     + ANSWER_HEADING_RE
 )
+
+
+# Rows the vector path never settles: continuation markers, `#### Heading` lines, emphasis and
+# decimal-comma evidence go to the per-row extractor. A check word matters only beside a box, a
+# "final answer" or an `Answer:` line (a plain row's first marker precedes any check segment
+# that could drop it), so only those rows with one go per-row too.
+HARD_RE = "|".join([CUT_RE, HASH_HEADING_RE, EMPHASIS_RE, DECIMAL_HINT_RE])
 
 
 # Each half of MARKER_RE starts with a literal that a prefilter finds fast, so the halves are
@@ -103,7 +113,13 @@ def _colon_or_last_number(c: pl.Series) -> tuple[pl.Series, pl.Series]:
     rule = pl.repeat(None, len(c), dtype=pl.String, eager=True).set(ok, "answer_colon")
     rest = (~ok).arg_true()
     if len(rest):
-        last = last_numbers(c.gather(rest))
+        sub = c.gather(rest)
+        last = last_numbers(sub)
+        # A number that may be part of a tuple, interval or inequality: per-row.
+        last = last.set(
+            sub.str.replace_all(CALC_RE, " ").str.contains(STRUCTURE_HINT_RE).fill_null(True),
+            None,
+        )
         answer = answer.scatter(rest, last)
         rule = rule.scatter(
             rest, pl.repeat("last_number", len(rest), eager=True).set(last.is_null(), None)
@@ -122,14 +138,16 @@ def _settle_special(c: pl.Series) -> tuple[pl.Series, pl.Series]:
         hard = hard.scatter(cut, ~prefix.str.contains(r"\S").fill_null(False))
     hard = hard | c.str.contains(DEEP_NESTING_RE).fill_null(True)
     hard = hard | c.str.contains(ANSWER_HEADING_RE).fill_null(True)  # per-row rule
-    easy = ~hard & ~t.str.contains(r"(?i)final answer is").fill_null(True)
+    hard = hard | c.str.contains("####", literal=True).fill_null(True)  # a #### line ends it
+    easy = ~hard & ~t.str.contains(r"(?i)final answer").fill_null(True)
     n_box = t.str.count_matches(_ANY_BOX)
     box = t.str.extract_all(_SIMPLE_BOX).list.last().str.slice(7).str.strip_suffix("}")
     box = box.str.strip_chars()
     boxed_ok = (
         easy
-        & (n_box > 0)
-        & (n_box == t.str.count_matches(_SIMPLE_BOX))
+        & (n_box == 1)  # several boxes: placeholders, check values or a set (per-row)
+        & (t.str.count_matches(_SIMPLE_BOX) == 1)
+        & ~box.str.contains(PLACEHOLDER_RE).fill_null(True)
         & (box.str.len_chars() > 0)
         & (box.str.len_chars() < 1000)  # longer boxes: per-row (bounded scan window there)
     ).fill_null(False)
@@ -142,11 +160,34 @@ def _settle_special(c: pl.Series) -> tuple[pl.Series, pl.Series]:
     return answer, rule.set(answer.is_null(), None)
 
 
+# An answer candidate followed, anywhere later, by a check word (scoped flags only: polars).
+_CHECK_AFTER_ANSWER_RE = (
+    r"(?:\\boxed|\\fbox|(?i:final answer)|####|(?i:the answer is)"
+    r"|(?m:^[ \t]*(?:(?i:final)[ \t]+)?(?:Answer|answer|A)[ \t]*:))"
+    r"[\s\S]*(?i:check|verif|substitut|plug)"
+)
+
+
+def _check_after_answer(c: pl.Series) -> pl.Series:
+    """True where a check word follows the first answer candidate (a check segment there could
+    drop a later candidate: per-row)."""
+    return c.str.contains(_CHECK_AFTER_ANSWER_RE).fill_null(True)
+
+
 def extract_frame(completions: pl.Series) -> pl.DataFrame:
     """Columns: answer, rule (null where not settled), settled (bool)."""
     c = completions.cast(pl.String).rename("c")
     special = c.str.contains(SPECIAL_RE).fill_null(True)
-    plain_idx = (~special).arg_true()
+    check = c.str.contains(CHECK_HINT_RE).fill_null(True)
+    hard = c.str.contains(HARD_RE).fill_null(True)
+    if check.any():
+        colon = c.str.contains(ANSWER_COLON_RE).fill_null(True)
+        hard = hard | (check & ~special & colon)
+        idx = (check & special & ~hard).arg_true()
+        if len(idx):
+            hard = hard.scatter(idx, _check_after_answer(c.gather(idx)))
+    special = special & ~hard
+    plain_idx = (~special & ~hard).arg_true()
     special_idx = special.arg_true()
     answer = pl.repeat(None, len(c), dtype=pl.String, eager=True).rename("answer")
     rule = answer.rename("rule")

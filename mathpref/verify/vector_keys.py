@@ -10,9 +10,9 @@ from __future__ import annotations
 import polars as pl
 
 # Plain decimals that parse_number reads the same way: optional $ or \$, sign, digits (or
-# comma-grouped digits), optional fraction, optional one lowercase unit word ("18 dollars").
+# comma-grouped digits with a non-zero lead: "0,111" is a decimal comma, read per-row), optional fraction, optional one lowercase unit word ("18 dollars").
 NUM_RE = (
-    r"^(?:\\?\$)?(-?)(?:([0-9]{1,3}(?:,[0-9]{3})+)|([0-9]{1,30}))?(?:\.([0-9]{1,30}))?"
+    r"^(?:\\?\$)?(-?)(?:([1-9][0-9]{0,2}(?:,[0-9]{3})+)|([0-9]{1,30}))?(?:\.([0-9]{1,30}))?"
     r"(?: ([a-z]{2,20}))?$"
 )
 _SCALE_WORDS = ["hundred", "thousand", "million", "billion", "trillion"]

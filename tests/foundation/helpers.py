@@ -41,6 +41,7 @@ name = "hand"
 kind = "problems"
 path = "problems.jsonl"
 preset = "gsm8k"
+max_quarantine_fraction = 0.5  # the fixtures hold broken rows on purpose
 
 [stages.trajectories]
 kind = "import"
@@ -52,6 +53,7 @@ completion_field = "text"
 model_field = "model"
 label_field = "ok"
 arm = "base"
+max_quarantine_fraction = 0.5
 {stages}
 """)
     return spec

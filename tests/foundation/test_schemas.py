@@ -83,6 +83,7 @@ def test_duplicate_keys_rejected():
         "gold_status": "ok",
         "gold_solution": None,
         "metadata": None,
+        "source_id": None,
     }
     with pytest.raises(SchemaError, match="duplicate key"):
         s.conform(pa.Table.from_pylist([row, dict(row, source_index=1)]))

@@ -22,6 +22,7 @@ def _problems(n=5, offset=0):
                 "gold_status": "ok",
                 "gold_solution": None,
                 "metadata": None,
+                "source_id": None,
             }
             for i in range(offset, offset + n)
         ]
@@ -47,7 +48,7 @@ def test_write_read_and_other_readers(tmp_path):
     man = st.write_dataset(
         "problems", _problems(5).take([4, 2, 0, 1, 3]), dataset_id="d1", manifest={"stage": "x"}
     )
-    assert man["rows"] == 5 and man["schema_version"] == 1 and man["stage"] == "x"
+    assert man["rows"] == 5 and man["schema_version"] == 2 and man["stage"] == "x"
     back = st.read("d1")
     assert back["problem_id"].to_pylist() == [f"p{i:03d}" for i in range(5)]  # sorted by key
     files = [str(p) for p in st.files("d1")]

@@ -109,6 +109,7 @@ kind = "import"
 inputs = {{ problems = "problems" }}
 path = "{log_name}"
 adapter = "native"
+max_quarantine_fraction = 0.5  # the rows include broken ones on purpose
 """)
     return spec
 

@@ -88,6 +88,7 @@ def make_inputs(rows, extra_problems=()):
                 "gold_status": "ok",
                 "gold_solution": None,
                 "metadata": None,
+                "source_id": None,
             }
             for i, p in enumerate(pids)
         ]

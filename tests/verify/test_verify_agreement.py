@@ -45,3 +45,28 @@ def test_qwen_math_agreement_with_score():
     agree = sum((st == "correct") == lab for st, lab in zip(status, labels, strict=True))
     assert len(labels) == 800
     assert agree / len(labels) >= 0.995
+
+
+@pytest.mark.timeout(180)
+def test_other_labelled_files_agree():
+    """ProcessBench (gold joined via GSM8K test / MATH-500), PRM800K samples, math-verify's
+    examples: every disagreement is one of the known, explained rows of the bench."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from bench import verify_agreement as bench
+
+    for load, rows, at_least in (
+        (bench.load_processbench_gsm8k, 400, 396),
+        (bench.load_processbench_math500, 112, 111),
+        (bench.load_prm800k, 10, 10),
+        (bench.load_math_verify_examples, 6, 6),
+    ):
+        data = load(DATA)
+        status = grade_batch([r["gold"] for r in data], [r["completion"] for r in data])
+        status = status.column("status").to_pylist()
+        wrong = [
+            r["id"] for r, st in zip(data, status, strict=True) if (st == "correct") != r["label"]
+        ]
+        assert len(data) == rows and len(data) - len(wrong) >= at_least, wrong
+        assert set(wrong) <= set(bench.KNOWN), wrong

@@ -45,11 +45,30 @@ _PIECES = [
     "0.50",
     " 007 ",
 ]
+# version 3: continuations, checks, box groups, emphasis, structures, decimal commas
+_PIECES_V3 = _PIECES + [
+    "\nUser: and now? ",
+    "<|im_start|>user ",
+    "\nProblem 2: next 9",
+    "Let me double-check: 5 + 8 = 13. ",
+    "Check: \\boxed{13}",
+    " and \\boxed{-2}",
+    "\\boxed{\\phantom{2}}",
+    "**7**",
+    "0,5 ",
+    "3,25 ",
+    "(7, 6)",
+    "x \\geq 3",
+    "$3, 4$",
+    "\nFinal Answer: 4",
+    "#### Step 1: add",
+    "I hope it is correct.",
+]
 _GOLDS = ["18", "1000", "42", "7.5", "17", "0.75", "12", "1/2", "3", "8", "-5.25", "1,234", "x"]
 
 
-def _completion(rng: random.Random) -> str:
-    parts = [rng.choice(_PIECES) for _ in range(rng.randint(1, 14))]
+def _completion(rng: random.Random, pieces=_PIECES) -> str:
+    parts = [rng.choice(pieces) for _ in range(rng.randint(1, 14))]
     if rng.random() < 0.3:  # put a number, annotation or newline right at the tail cut
         text = "".join(parts)
         pad = "w" * max(0, _TAIL - len(text) + rng.randint(-3, 3))
@@ -57,13 +76,14 @@ def _completion(rng: random.Random) -> str:
     return "".join(parts)
 
 
-def _corpus(n: int, seed: int) -> tuple[list[str], list[str]]:
+def _corpus(n: int, seed: int, pieces=_PIECES) -> tuple[list[str], list[str]]:
     rng = random.Random(seed)
-    return [rng.choice(_GOLDS) for _ in range(n)], [_completion(rng) for _ in range(n)]
+    return [rng.choice(_GOLDS) for _ in range(n)], [_completion(rng, pieces) for _ in range(n)]
 
 
-def test_vector_extraction_matches_per_row_extract():
-    _, comps = _corpus(4000, seed=1)
+@pytest.mark.parametrize(("pieces", "at_least"), [(_PIECES, 1000), (_PIECES_V3, 300)])
+def test_vector_extraction_matches_per_row_extract(pieces, at_least):
+    _, comps = _corpus(4000, seed=1, pieces=pieces)
     ex = extract_frame(pl.Series(comps, dtype=pl.String)).to_dicts()
     settled = 0
     for c, row in zip(comps, ex, strict=True):
@@ -71,7 +91,7 @@ def test_vector_extraction_matches_per_row_extract():
             settled += 1
             e = extract(c)
             assert (row["answer"], row["rule"]) == (e.answer, e.rule), c
-    assert settled > 1000  # the comparison is not vacuous
+    assert settled > at_least  # the comparison is not vacuous
 
 
 def test_last_numbers_tail_matches_full_scan():
@@ -111,8 +131,9 @@ def test_number_keys_match_per_row_parser():
 
 
 @pytest.mark.timeout(180)
-def test_fast_path_verdicts_equal_per_row_grade():
-    golds, comps = _corpus(1500, seed=4)
+@pytest.mark.parametrize("pieces", [_PIECES, _PIECES_V3])
+def test_fast_path_verdicts_equal_per_row_grade(pieces):
+    golds, comps = _corpus(1500, seed=4, pieces=pieces)
     rows = grade_batch(golds, comps, dedupe=False).to_pylist()
     for g, c, row in zip(golds, comps, rows, strict=True):
         v = grade(g, c)
