@@ -1,8 +1,8 @@
 """Label quality of a build, in one function (the card's section; a later view and warnings).
 
 `label_quality` reports the grader version(s), the verdict counts, and where the log has its own
-labels, how often our verdict agrees with them (judged rows only), plus how many trajectories carry
-the log's own first-wrong-step rating.
+labels, how often our verdict agrees with them (from `mathpref.db.labels`, the one source of those
+figures), plus how many trajectories carry the log's own first-wrong-step rating.
 """
 
 from __future__ import annotations
@@ -12,11 +12,16 @@ from typing import Any
 
 import pyarrow as pa
 
+from mathpref.db.labels import LabelQuality
 
-def label_quality(trajectories: pa.Table, verifications: pa.Table) -> dict[str, Any]:
-    t = trajectories.select(
-        ["trajectory_id", "source_label", "source_error_step", "parent_trajectory_id"]
-    )
+
+def label_quality(
+    trajectories: pa.Table, verifications: pa.Table, agreement: LabelQuality
+) -> dict[str, Any]:
+    """The card's label-quality figures: verdict counts from the tables, agreement with the
+    log's own labels from `mathpref.db.labels` (the same figures the build checked and the
+    `label_checks` / `label_disagreements` views show)."""
+    t = trajectories.select(["trajectory_id", "source_error_step", "parent_trajectory_id"])
     j = t.join(
         verifications.select(["trajectory_id", "status", "grader_version"]),
         "trajectory_id",
@@ -24,36 +29,23 @@ def label_quality(trajectories: pa.Table, verifications: pa.Table) -> dict[str, 
     ).to_pydict()
     status = Counter(s or "unverified" for s in j["status"])
     graders = sorted({g for g in j["grader_version"] if g})
-    agree = disagree = 0
-    confusion: Counter = Counter()
-    unjudged_labelled = 0
-    for label, st in zip(j["source_label"], j["status"], strict=True):
-        if label is None:
-            continue
-        if st not in ("correct", "incorrect"):
-            unjudged_labelled += 1
-            continue
-        ours = st == "correct"
-        confusion[(bool(label), ours)] += 1
-        if ours == bool(label):
-            agree += 1
-        else:
-            disagree += 1
-    judged = agree + disagree
+    a = agreement
     return {
         "trajectories": len(j["trajectory_id"]),
         "continuations": sum(p is not None for p in j["parent_trajectory_id"]),
         "grader_versions": graders,
         "status_counts": dict(sorted(status.items())),
         "source_labels": {
-            "labelled": judged + unjudged_labelled,
-            "judged": judged,
-            "agree": agree,
-            "disagree": disagree,
-            "agreement": round(agree / judged, 4) if judged else None,
-            "unjudged": unjudged_labelled,
-            "log_true_ours_false": confusion[(True, False)],
-            "log_false_ours_true": confusion[(False, True)],
+            "labelled": a.labelled,
+            "judged": a.judged,
+            "agree": a.judged_agree,
+            "disagree": a.judged - a.judged_agree,
+            "agreement": round(a.judged_agreement, 4) if a.judged else None,
+            "all_rows_agree": a.agree,
+            "all_rows_agreement": round(a.agreement, 4) if a.labelled else None,
+            "unjudged": a.labelled - a.judged,
+            "log_true_ours_false": a.log_true_ours_false,
+            "log_false_ours_true": a.log_false_ours_true,
         },
         "rated_steps": sum(e is not None for e in j["source_error_step"]),
     }

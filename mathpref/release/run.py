@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import mathpref
+from mathpref.db.labels import label_quality_of_outputs
 from mathpref.release.assemble import PLOT_TITLES, build_configs, build_plots
 from mathpref.release.card import build_card
 from mathpref.release.contamination import decontaminate, drop_problems
@@ -84,7 +85,11 @@ def release_build(
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
             (tmp / rel).write_bytes(png)
         sources = build_sources(data.ref)
-        quality = label_quality(data.table("trajectories"), data.table("verifications"))
+        quality = label_quality(
+            data.table("trajectories"),
+            data.table("verifications"),
+            label_quality_of_outputs(st, data.ref.outputs()),
+        )
         info = {
             "name": opts.name or pipeline,
             "pipeline": pipeline,

@@ -37,7 +37,9 @@ def _log(tmp_path):
 def test_bad_bytes_and_values_are_quarantined_with_line_and_field(tmp_path):
     spec = make_project(tmp_path)
     text = spec.read_text().replace('arm = "base"', 'arm = "base"\narm_field = "arm"')
-    spec.write_text(text.replace('label_field = "ok"', 'sample_index_field = "idx"'))
+    text = text.replace('label_field = "ok"', 'sample_index_field = "idx"')
+    # this log is mostly broken rows on purpose: allow any share of it to be quarantined
+    spec.write_text(text.replace("max_quarantine_fraction = 0.5", "max_quarantine_fraction = 1.0"))
     _log(tmp_path)
     with open(tmp_path / "problems.jsonl", "ab") as fh:
         fh.write(b'{"question": "caf\xe9?", "answer": "#### 1"}\n')  # latin-1 byte
