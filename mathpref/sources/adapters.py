@@ -41,6 +41,7 @@ class ImportedSample:
     key: str | None = None  # names the sample within its record, for `parent_key`
     parent_key: str | None = None  # a continuation of that sample of the same record
     prefix: str | None = None  # the partial solution a continuation continues
+    system: str | None = None  # the log's own system prompt, when it records one
 
 
 OPENAI_ARMS = ("6b_finetuning", "6b_verification", "175b_finetuning", "175b_verification")
@@ -84,6 +85,7 @@ def qwen_math(rec: dict, cfg) -> Iterator[ImportedSample]:
             model_id=cfg.model_id or None,
             label=scores[i] if i < len(scores) else None,
             sampling_params={"system": system} if system else None,
+            system=system or None,
         )
 
 

@@ -1,3 +1,11 @@
 """Built-in stages; importing this package registers them."""
 
-from mathpref.stages import continuations, generate, importer, problems, scoring, verify  # noqa: F401
+from mathpref.stages import (  # noqa: F401
+    continuations,
+    decontaminate,
+    generate,
+    importer,
+    problems,
+    scoring,
+    verify,
+)

@@ -40,7 +40,7 @@ class ContinueConfig(BackendConfig):
 @register
 class ContinueStage(BackendStage):
     kind = "continue"
-    code_version = "continue-1"
+    code_version = "continue-2"  # 2: prompt_messages
     Config = ContinueConfig
     inputs = {"trajectories": True, "verifications": True, "problems": True}
     outputs = {"trajectories": "trajectories"}

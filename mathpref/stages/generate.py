@@ -17,6 +17,7 @@ from mathpref.errors import SpecError, StageError
 from mathpref.ids import trajectory_id
 from mathpref.stages.base import Stage, opt, register
 from mathpref.stages.journal import Journal
+from mathpref.turns import encode_turns
 
 
 @dataclass
@@ -163,7 +164,7 @@ class BackendStage(Stage):
 @register
 class GenerateStage(BackendStage):
     kind = "generate"
-    code_version = "generate-1"
+    code_version = "generate-2"  # 2: prompt_messages
     Config = GenerateConfig
     inputs = {"problems": True}
     outputs = {"trajectories": "trajectories"}
@@ -220,6 +221,7 @@ def _row(req, res: dict, config, ref) -> dict:
         "max_new_tokens": req.max_new_tokens,
         "sampling_params": json.dumps(req.sampling_params(), sort_keys=True),
         "prompt": prompt,
+        "prompt_messages": encode_turns(req.messages),
         "completion": res["completion"],
         "prompt_tokens": res["prompt_tokens"],
         "completion_tokens": res["completion_tokens"],

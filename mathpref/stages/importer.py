@@ -17,6 +17,7 @@ from mathpref.sources.readers import FORMATS, read_records
 from mathpref.sources.readers import quarantine_row as _q
 from mathpref.stages.base import Stage, opt, register
 from mathpref.stages.import_native import import_table
+from mathpref.turns import import_turns
 
 
 @dataclass
@@ -56,7 +57,7 @@ class ImportConfig:
 @register
 class ImportStage(Stage):
     kind = "import"
-    code_version = "import-1"
+    code_version = "import-2"  # 2: prompt_messages
     Config = ImportConfig
     inputs = {"problems": True}
     outputs = {"trajectories": "trajectories", "quarantine": "quarantine"}
@@ -160,6 +161,7 @@ def _row(tid, pid, s, index, ref, parent=None):
         "max_new_tokens": None,
         "sampling_params": json.dumps(s.sampling_params) if s.sampling_params else None,
         "prompt": s.prompt,
+        "prompt_messages": import_turns(s.prompt, s.system),
         "completion": s.completion,
         "prompt_tokens": None,
         "completion_tokens": None,

@@ -19,6 +19,7 @@ _TRAJ_DEFAULTS = {
     "top_p": None,
     "max_new_tokens": None,
     "sampling_params": None,
+    "prompt_messages": None,
     "prompt_tokens": None,
     "completion_tokens": None,
     "finish_reason": "stop",
