@@ -30,14 +30,16 @@ def _lineage_lines(lineage: dict[str, Any] | None) -> list[str]:
         if key in lineage:
             out.append(f"- release {key}: `{lineage[key]}`")
     datasets = lineage.get("datasets")
+    items = datasets if isinstance(datasets, list) else []
     if isinstance(datasets, dict):
-        for kind, items in sorted(datasets.items()):
-            for d in items if isinstance(items, list) else [items]:
-                if isinstance(d, dict) and "fingerprint" in d:
-                    ident = d.get("dataset_id", "")
-                    out.append(
-                        f"- release dataset {kind}: `{ident}` fingerprint `{d['fingerprint']}`"
-                    )
+        items = [{"kind": k, **d} for k, ds in sorted(datasets.items()) for d in ds]
+    for d in items:
+        if isinstance(d, dict) and "fingerprint" in d:
+            what = d.get("stage") or d.get("kind", "")
+            out.append(
+                f"- release dataset {what}: `{d.get('dataset_id', '')}` "
+                f"fingerprint `{d['fingerprint']}`"
+            )
     return out or ["- release lineage: present, no fingerprints found"]
 
 

@@ -194,11 +194,16 @@ def select_columns(ds: Any, method: str, where: str) -> Any:
                     f"{where}: step-dpo needs the standard (string) form; a conversational "
                     "prompt would close the reasoning prefix as a finished turn"
                 )
-            steps = first.get("initial_reason_steps")
-            if steps and not first["prompt"].endswith(steps):
+            published = "full_chosen" in cols  # Step-DPO's own field set: prompt = question
+            if "initial_reason_steps" in cols and not published:
+                for p, steps in zip(ds["prompt"], ds["initial_reason_steps"], strict=True):
+                    if steps and not p.endswith(steps):
+                        published = True
+                        break
+            if published:
                 raise ReleaseDataError(
-                    f"{where}: 'prompt' does not end with 'initial_reason_steps' (the published "
-                    "Step-DPO fields, prompt = the question): train on the release's "
+                    f"{where}: 'prompt' is the bare question (the published Step-DPO fields), "
+                    "not the chat prompt + 'initial_reason_steps': train on the release's "
                     "step_dpo_trl config (--subset step_dpo_trl)"
                 )
     return ds.select_columns(keep)

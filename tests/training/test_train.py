@@ -1,4 +1,4 @@
-"""`mathpref train` on the tiny model, from a hand-made release folder (layout of issue 8)."""
+"""`mathpref train` on the tiny model, from a real release (`mathpref release demo-scripted`)."""
 
 import json
 import math
@@ -58,6 +58,9 @@ def test_dpo_trains_five_steps_and_writes_the_output_folder(dpo_run, release):
     assert state["fingerprint"] in card and state["release"]["data_fingerprint"] in card
     for word in ("DPOTrainer", "trl 1.16", "peft", "mathpref", str(release), "`dpo`"):
         assert word in card, word
+    lineage = json.loads((release / "mathpref_release.json").read_text())
+    pairs_fp = next(d["fingerprint"] for d in lineage["datasets"] if d["kind"] == "pairs")
+    assert pairs_fp in card  # the release's own lineage fingerprints are named
     from huggingface_hub import ModelCard
 
     assert "dpo" in ModelCard(card).data.tags
@@ -137,7 +140,7 @@ def test_each_method_trains_five_steps_from_the_release(method, release, tiny_mo
     ls = losses(res.out)
     assert res.state["metrics"]["global_step"] == 5
     assert len(ls) == 5 and all(math.isfinite(x) for x in ls), ls
-    want = {"sft": "sft", "kto": "kto", "step-dpo": "step_dpo"}[method]
+    want = {"sft": "sft", "kto": "kto", "step-dpo": "step_dpo_trl"}[method]
     assert res.state["release"]["subset"] == want
     assert (res.out / "adapter_model.safetensors").is_file()
 
@@ -152,10 +155,10 @@ def test_reuse_of_an_output_folder_needs_overwrite(dpo_run, release, tiny_model)
 def test_missing_config_and_unpinned_hub_id_are_one_line_errors(release, tiny_model, tmp_path):
     from mathpref.training.data import ReleaseDataError
 
-    with pytest.raises(
-        ReleaseDataError, match=r"no config 'prm' \(configs: dpo, kto, sft, step_dpo\)"
-    ):
+    with pytest.raises(ReleaseDataError, match=r"no config 'prm' \(configs: dpo, kto, sft, step"):
         run("dpo", tmp_path / "a", release, tiny_model, subset="prm")
+    with pytest.raises(ReleaseDataError, match="--subset step_dpo_trl"):  # published fields
+        run("step-dpo", tmp_path / "a", release, tiny_model, subset="step_dpo")
     req = TrainRequest(method="dpo", out=tmp_path / "b", data="org/name", model=str(tiny_model))
     with pytest.raises(ReleaseDataError, match="pin one as org/name@REVISION"):
         train(req, progress=lambda line: None)
@@ -165,7 +168,7 @@ def test_missing_config_and_unpinned_hub_id_are_one_line_errors(release, tiny_mo
 def test_resume_continues_a_killed_run(release, tiny_model, tmp_path):
     out = tmp_path / "killed"
     sets = [s for s in TINY if not s.startswith(("max_steps", "save_steps"))]
-    sets += ["max_steps=10", "save_steps=2"]
+    sets += ["max_steps=10", "save_steps=2", "per_device_train_batch_size=1"]
     cmd = [sys.executable, "-m", "mathpref.cli", "train", "dpo", "--data", str(release)]
     cmd += ["--model", str(tiny_model), "--out", str(out)]
     for s in sets:
