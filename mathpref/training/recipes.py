@@ -107,6 +107,9 @@ def _trl_classes(method: Method) -> tuple[Any, Any, Any, Any]:
     )
 
 
+_YAML11_WORDS = {"yes", "no", "on", "off", "y", "n"}
+
+
 def parse_sets(sets: list[str]) -> dict[str, Any]:
     import yaml
 
@@ -115,6 +118,9 @@ def parse_sets(sets: list[str]) -> dict[str, Any]:
         key, eq, raw = item.partition("=")
         if not eq or not key.strip():
             raise RecipeError(f"--set '{item}': expected key=value")
+        if raw.strip().lower() in _YAML11_WORDS:  # `save_strategy=no` means the string "no"
+            out[key.strip()] = raw.strip()
+            continue
         try:
             out[key.strip()] = yaml.safe_load(raw) if raw.strip() else ""
         except yaml.YAMLError as exc:
@@ -174,6 +180,8 @@ def _type_ok(value: Any, tp: Any) -> bool:
 def _coerce(value: Any, tp: Any) -> Any:
     """A string where a number or bool is expected converts as TRL's argparse would convert it
     (PyYAML reads `1e-3` as a string)."""
+    if isinstance(value, bool) and not _type_ok(value, tp) and _type_ok("no", tp):
+        return "yes" if value else "no"  # an unquoted YAML `no` where a string is expected
     if not isinstance(value, str) or _type_ok(value, tp):
         return value
     args = (
