@@ -131,7 +131,8 @@ def build_round(args, work: Path, r: int, model: str, store) -> dict:
 
 
 def train(method: str, out: Path, model: str, sets: list[str], **kw):
-    from mathpref.training.run import TrainRequest, train as run_train
+    from mathpref.training.run import TrainRequest
+    from mathpref.training.run import train as run_train
 
     flags = " ".join(f"--set {s}" for s in sets)
     src = f"--problems {kw['problems']}" if "problems" in kw else f"--data {kw.get('data')}"
