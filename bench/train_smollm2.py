@@ -158,6 +158,22 @@ def main() -> None:
     )
     info = release_build(store, name, rel, opts)
     times["release_s"] = time.perf_counter() - t0
+    if not (rel / "data" / "dpo").is_dir():  # no pair at all: record what the build gave
+        lineage = json.loads((rel / "mathpref_release.json").read_text())
+        counts = lineage.get("label_quality", {}).get("status_counts", {})
+        result = {
+            "source": args.source,
+            "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+            "status_counts": counts,
+            "configs_written": sorted(lineage.get("configs", {})),
+            "skipped": lineage.get("skipped"),
+            "times_s": {k: round(v, 2) for k, v in times.items()},
+            "machine": {"cpu_count": os.cpu_count(), "loadavg_start": loadavg},
+            "outcome": "no dpo pairs: the model got (almost) nothing right, nothing to train on",
+        }
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+        raise SystemExit(f"no dpo pairs in the release ({counts}); figures in {args.out}")
     dd = datasets.load_dataset(str(rel), "dpo")
     if "test" not in dd or dd["test"].num_rows == 0:
         raise SystemExit("the release has no dpo test pairs: raise --problems or --samples")
