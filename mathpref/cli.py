@@ -21,8 +21,6 @@ app = typer.Typer(
 )
 datasets_app = typer.Typer(no_args_is_help=True, help="Inspect and clean the dataset store.")
 app.add_typer(datasets_app, name="datasets")
-cli_train.register(app)
-register_release(app)
 
 STATE = {"debug": False}
 StoreOpt = Annotated[str, typer.Option("--store", envvar="MATHPREF_STORE", help="Store directory.")]
@@ -169,6 +167,10 @@ def version():
     import mathpref
 
     typer.echo(mathpref.__version__)
+
+
+register_release(app)  # release, publish (mathpref/cli_release.py)
+cli_train.register(app)  # train sft|dpo|kto|step-dpo (mathpref/cli_train.py)
 
 
 def main() -> None:

@@ -43,11 +43,14 @@ DEFAULTS = {
     "--drop-contaminated": False,
     "--allow-contaminated": False,
     "--eval-sets": "gsm8k-test,gsm8k-platinum,math500",
+    "--eval-source": "auto",
     "--threshold": 0.5,
 }
 
 
 def register(app: typer.Typer) -> None:
+    """Add `release` and `publish` to the CLI."""
+
     @app.command()
     def release(
         pipeline: Annotated[str, typer.Argument(help="Pipeline whose last build to release.")],
@@ -76,6 +79,9 @@ def register(app: typer.Typer) -> None:
             list[str] | None, typer.Option(help="Extra eval file (JSONL/JSON/Parquet, 'question').")
         ] = None,
         threshold: Annotated[float, typer.Option(help="n-gram coverage that flags.")] = 0.5,
+        eval_source: Annotated[
+            str, typer.Option(help="Where eval sets are read: auto | local | hub (pinned).")
+        ] = "auto",
         license: Annotated[str, typer.Option(help="Card licence (Hub id).")] = "",
     ):
         """Freeze a pipeline's last build into a Hub-ready dataset folder."""
@@ -94,6 +100,7 @@ def register(app: typer.Typer) -> None:
             "--drop-contaminated": drop_contaminated,
             "--allow-contaminated": allow_contaminated,
             "--eval-sets": eval_sets,
+            "--eval-source": eval_source,
             "--eval-file": eval_file,
             "--threshold": threshold,
             "--license": license,
@@ -103,6 +110,7 @@ def register(app: typer.Typer) -> None:
                 eval_sets=[s for s in eval_sets.split(",") if s],
                 files=[{"path": str(Path(f).resolve())} for f in eval_file or []],
                 threshold=threshold,
+                source=eval_source,
             )
             opts = ReleaseOptions(
                 name=name,
@@ -119,7 +127,13 @@ def register(app: typer.Typer) -> None:
             )
         except ValueError as exc:
             raise MathprefError(str(exc)) from None
-        res = release_build(Store(store, create=False), pipeline, out, opts)
+        res = release_build(
+            Store(store, create=False),
+            pipeline,
+            out,
+            opts,
+            progress=lambda text: typer.echo(f"... {text}", err=True),
+        )
         for config, splits in res["configs"].items():
             sizes = ", ".join(f"{s} {v['rows']}" for s, v in splits.items())
             typer.echo(f"{config}: {sizes}")
@@ -128,3 +142,26 @@ def register(app: typer.Typer) -> None:
         if res["flagged"]:
             typer.echo(f"decontamination: {res['flagged']} problem(s) flagged, {res['action']}")
         typer.echo(f"release written to {res['out']}")
+
+    register_publish(app)
+
+
+def register_publish(app: typer.Typer) -> None:
+    @app.command()
+    def publish(
+        folder: Annotated[str, typer.Argument(help="A release folder (from `mathpref release`).")],
+        repo: Annotated[str, typer.Option("--repo", help="Hub dataset repo ORG/NAME.")],
+        tag: Annotated[
+            str | None, typer.Option("--tag", help="Tag the commit (never moved).")
+        ] = None,
+        private: Annotated[bool, typer.Option(help="Create the repo private.")] = False,
+    ):
+        """Upload a release folder to the Hub in one commit (stale files deleted), then tag it."""
+        from mathpref.release.publish import publish_release
+
+        res = publish_release(folder, repo, tag=tag, private=private)
+        what = "new commit" if res.new_commit else "unchanged, no new commit"
+        typer.echo(
+            f"{res.repo}: {what} {res.commit[:12]} ({res.uploaded} file(s) sent, "
+            f"{res.deleted} stale file(s) deleted)" + (f", tag {res.tag}" if res.tag else "")
+        )

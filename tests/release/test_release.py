@@ -225,3 +225,71 @@ def test_standard_needs_a_chat_template_for_bare_prompts(store, tmp_path, tiny_m
     )
     step = pq.read_table(out / "data/step_dpo_trl/train-00000-of-00001.parquet").to_pylist()
     assert step and all("<|assistant|>\n" in r["prompt"] for r in step)
+
+
+def test_axolotl_defaults(demo_release, tmp_path):
+    """The dpo rows satisfy the Axolotl chat_template.default defaults the decision record quotes."""
+    import re
+
+    import yaml
+
+    record = (Path(__file__).resolve().parents[2] / "docs/decisions/0005-releases.md").read_text()
+    block = re.search(r"<!-- axolotl-defaults -->\s*```yaml\n(.*?)```", record, re.S).group(1)
+    d = yaml.safe_load("\n".join(line[2:] for line in block.splitlines()))
+    assert (d["field_messages"], d["field_chosen"], d["field_rejected"]) == (
+        "messages",
+        "chosen",
+        "rejected",
+    )
+    role_key = d["message_property_mappings"]["role"]
+    content_key = d["message_property_mappings"]["content"]
+    role_map = {src: target for target, srcs in d["roles"].items() for src in srcs}
+    ds = _load(demo_release, "dpo", tmp_path)
+    for row in ds["train"]:
+        prompt = row[d["field_messages"]]
+        assert prompt and all(set(m) == {role_key, content_key} for m in prompt)
+        assert {role_map[m[role_key]] for m in prompt} <= {"system", "user"}
+        for side in (d["field_chosen"], d["field_rejected"]):
+            value = row[side]
+            # Axolotl takes a list's last message (a dict as is, a string as the content)
+            last = value[-1] if isinstance(value, list) else value
+            assert role_map[last[role_key]] == "assistant" and isinstance(last[content_key], str)
+            assert value[:-1] == prompt
+
+
+def test_include_raw_tables(store, tmp_path):
+    out = tmp_path / "raw"
+    res = release_build(
+        store,
+        "demo-scripted",
+        out,
+        ReleaseOptions(include=["trajectories", "verifications", "scores"]),
+    )
+    assert {"trajectories", "verifications", "trajectory_scores", "problem_scores"} <= set(
+        res["configs"]
+    )
+    ds = _load(out, "trajectories", tmp_path)
+    assert not set(ds["train"]["problem_id"]) & set(ds["test"]["problem_id"])
+    with pytest.raises(ValueError, match="--include: unknown"):
+        ReleaseOptions(include=["pairs"])
+
+
+def test_no_machine_paths_with_user_eval_file_and_chat_template(store, tmp_path, tiny_model):
+    from mathpref.decontam.config import DecontamConfig
+
+    ev = tmp_path / "my_eval.jsonl"
+    ev.write_text(json.dumps({"question": "What is the secret number of the club today?"}) + "\n")
+    out = tmp_path / "rel"
+    opts = ReleaseOptions(
+        format="standard",
+        allow_contaminated=True,
+        chat_template=str(tiny_model),
+        decontam=DecontamConfig(files=[{"path": str(ev)}]),
+    )
+    release_build(store, "prm800k-step-pairs", out, opts)
+    for name in ("README.md", "mathpref_release.json"):
+        text = (out / name).read_text()
+        assert str(tmp_path) not in text and str(tiny_model.parent) not in text
+    record = json.loads((out / "mathpref_release.json").read_text())
+    assert record["decontamination"]["files"][0]["name"] == "my_eval"
+    assert [e["name"] for e in record["decontamination"]["eval_sets"]][-1] == "my_eval"
