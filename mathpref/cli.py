@@ -13,6 +13,7 @@ import typer
 from mathpref.cli_eval import register as register_eval
 from mathpref.cli_release import register as register_release
 from mathpref.cli_store import register as register_store
+from mathpref.cli_train import register as register_train
 from mathpref.errors import MathprefError
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app.add_typer(datasets_app, name="datasets")
 register_release(app)  # release, publish (mathpref/cli_release.py)
 register_eval(app)  # eval, eval compare, eval examples (mathpref/cli_eval.py)
 register_store(datasets_app)  # datasets verify, repair (mathpref/cli_store.py)
+register_train(app)  # train sft|dpo|kto|step-dpo (mathpref/cli_train.py)
 
 STATE = {"debug": False}
 StoreOpt = Annotated[str, typer.Option("--store", envvar="MATHPREF_STORE", help="Store directory.")]
