@@ -21,8 +21,6 @@ app = typer.Typer(
 )
 datasets_app = typer.Typer(no_args_is_help=True, help="Inspect and clean the dataset store.")
 app.add_typer(datasets_app, name="datasets")
-register_release(app)
-register_eval(app)
 
 STATE = {"debug": False}
 StoreOpt = Annotated[str, typer.Option("--store", envvar="MATHPREF_STORE", help="Store directory.")]
@@ -180,6 +178,10 @@ def version():
     import mathpref
 
     typer.echo(mathpref.__version__)
+
+
+register_release(app)  # release, publish (mathpref/cli_release.py)
+register_eval(app)  # eval, eval compare, eval examples (mathpref/cli_eval.py)
 
 
 def main() -> None:

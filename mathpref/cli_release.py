@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,33 +10,47 @@ import typer
 
 from mathpref.errors import MathprefError
 
-PATH_FLAGS = {"--out": "DIR", "--store": "STORE"}
 StoreOpt = Annotated[str, typer.Option("--store", envvar="MATHPREF_STORE", help="Store directory.")]
 
 
-def recorded_command(argv: list[str]) -> str:
-    """The command line without paths of this machine (DIR / STORE stand for them)."""
-    out, skip = ["mathpref"], None
-    for arg in argv:
-        if skip:
-            out.append(skip)
-            skip = None
+def recorded_command(pipeline: str, flags: dict[str, object], defaults: dict[str, object]) -> str:
+    """The command line in canonical form, without paths of this machine: DIR and STORE stand
+    for the folders, a local --chat-template folder is named by its last part."""
+    out = ["mathpref", "release", pipeline, "--out", "DIR"]
+    for flag, value in flags.items():
+        if value == defaults.get(flag) or value in (None, [], ""):
             continue
-        flag, eq, value = arg.partition("=")
-        if flag in PATH_FLAGS:
-            if eq:
-                out.append(f"{flag}={PATH_FLAGS[flag]}")
-            else:
-                out.append(flag)
-                skip = PATH_FLAGS[flag]
-            continue
-        if flag == "--chat-template" and eq and Path(value).exists():
-            arg = f"{flag}={Path(value).name}"
-        out.append(arg)
+        if flag == "--store":
+            out += [flag, "STORE"]
+        elif isinstance(value, bool):
+            out.append(flag if value else flag.replace("--", "--no-", 1))
+        elif isinstance(value, list):
+            for v in value:
+                out += [flag, Path(str(v)).name]
+        else:
+            text = str(value)
+            if flag == "--chat-template" and Path(text).exists():
+                text = Path(text).name
+            out += [flag, text]
     return shlex.join(out)
 
 
+DEFAULTS = {
+    "--store": ".mathpref",
+    "--format": "conversational",
+    "--sft-per-problem": 4,
+    "--same-prompt-only": False,
+    "--drop-contaminated": False,
+    "--allow-contaminated": False,
+    "--eval-sets": "gsm8k-test,gsm8k-platinum,math500",
+    "--eval-source": "auto",
+    "--threshold": 0.5,
+}
+
+
 def register(app: typer.Typer) -> None:
+    """Add `release` and `publish` to the CLI."""
+
     @app.command()
     def release(
         pipeline: Annotated[str, typer.Argument(help="Pipeline whose last build to release.")],
@@ -66,6 +79,9 @@ def register(app: typer.Typer) -> None:
             list[str] | None, typer.Option(help="Extra eval file (JSONL/JSON/Parquet, 'question').")
         ] = None,
         threshold: Annotated[float, typer.Option(help="n-gram coverage that flags.")] = 0.5,
+        eval_source: Annotated[
+            str, typer.Option(help="Where eval sets are read: auto | local | hub (pinned).")
+        ] = "auto",
         license: Annotated[str, typer.Option(help="Card licence (Hub id).")] = "",
     ):
         """Freeze a pipeline's last build into a Hub-ready dataset folder."""
@@ -73,11 +89,28 @@ def register(app: typer.Typer) -> None:
         from mathpref.release import ReleaseOptions, release_build
         from mathpref.store import Store
 
+        flags = {
+            "--store": store,
+            "--name": name,
+            "--format": format,
+            "--chat-template": chat_template,
+            "--include": include,
+            "--sft-per-problem": sft_per_problem,
+            "--same-prompt-only": same_prompt_only,
+            "--drop-contaminated": drop_contaminated,
+            "--allow-contaminated": allow_contaminated,
+            "--eval-sets": eval_sets,
+            "--eval-source": eval_source,
+            "--eval-file": eval_file,
+            "--threshold": threshold,
+            "--license": license,
+        }
         try:
             decontam = DecontamConfig(
                 eval_sets=[s for s in eval_sets.split(",") if s],
                 files=[{"path": str(Path(f).resolve())} for f in eval_file or []],
                 threshold=threshold,
+                source=eval_source,
             )
             opts = ReleaseOptions(
                 name=name,
@@ -90,11 +123,17 @@ def register(app: typer.Typer) -> None:
                 allow_contaminated=allow_contaminated,
                 license=license,
                 decontam=decontam,
-                command=recorded_command(sys.argv[1:]),
+                command=recorded_command(pipeline, flags, DEFAULTS),
             )
         except ValueError as exc:
             raise MathprefError(str(exc)) from None
-        res = release_build(Store(store, create=False), pipeline, out, opts)
+        res = release_build(
+            Store(store, create=False),
+            pipeline,
+            out,
+            opts,
+            progress=lambda text: typer.echo(f"... {text}", err=True),
+        )
         for config, splits in res["configs"].items():
             sizes = ", ".join(f"{s} {v['rows']}" for s, v in splits.items())
             typer.echo(f"{config}: {sizes}")
@@ -103,3 +142,26 @@ def register(app: typer.Typer) -> None:
         if res["flagged"]:
             typer.echo(f"decontamination: {res['flagged']} problem(s) flagged, {res['action']}")
         typer.echo(f"release written to {res['out']}")
+
+    register_publish(app)
+
+
+def register_publish(app: typer.Typer) -> None:
+    @app.command()
+    def publish(
+        folder: Annotated[str, typer.Argument(help="A release folder (from `mathpref release`).")],
+        repo: Annotated[str, typer.Option("--repo", help="Hub dataset repo ORG/NAME.")],
+        tag: Annotated[
+            str | None, typer.Option("--tag", help="Tag the commit (never moved).")
+        ] = None,
+        private: Annotated[bool, typer.Option(help="Create the repo private.")] = False,
+    ):
+        """Upload a release folder to the Hub in one commit (stale files deleted), then tag it."""
+        from mathpref.release.publish import publish_release
+
+        res = publish_release(folder, repo, tag=tag, private=private)
+        what = "new commit" if res.new_commit else "unchanged, no new commit"
+        typer.echo(
+            f"{res.repo}: {what} {res.commit[:12]} ({res.uploaded} file(s) sent, "
+            f"{res.deleted} stale file(s) deleted)" + (f", tag {res.tag}" if res.tag else "")
+        )

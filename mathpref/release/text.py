@@ -18,7 +18,8 @@ WHAT = {
     "the steps before the first wrong one, `chosen`/`rejected` = the next step, `full_chosen`, "
     "`full_rejected`, `answer`, `dataset`.",
     "step_dpo_trl": "The step pairs for TRL, standard (string) form only: `prompt` = the rendered "
-    "chat prompt followed by `initial_reason_steps`; `chosen`/`rejected` = the next step.",
+    "chat prompt followed by `initial_reason_steps`; `chosen`/`rejected` = the next step (TRL "
+    "appends EOS to them in this form, so the step is trained as ending the answer).",
     "prm": "Stepwise supervision from the log's own step ratings: `prompt`, `completions` (steps), "
     "`labels` (true until the first step rated wrong, which is false; later steps dropped).",
 }

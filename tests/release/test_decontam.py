@@ -173,6 +173,11 @@ def test_decontaminate_stage_in_a_spec(tmp_path, shared_data, monkeypatch):
     assert ("gsm8k-test", "exact") in got and ("gsm8k-platinum", "exact") in got
     assert ("math500", "exact") in got and ("mine", "ngram") in got
     assert "Tom has" not in " ".join(r["question"] for r in rows)
+    from mathpref.db import connect
+
+    con = connect(st, "dc")
+    n = con.sql("SELECT count(DISTINCT problem_id) FROM contamination").fetchall()[0][0]
+    assert n == 3  # the GSM8K, MATH-500 and user-file problems, as a SQL view
     # a stricter threshold is a new version: the user-file match (coverage 1.0 of a 6-word
     # item inside a 9-word problem) stays, while the config change is seen
     again = Runner(load_spec(str(spec), ["decontaminate.threshold=0.9"]), st).plan()
