@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from mathpref import cli_train
 from mathpref.cli_eval import register as register_eval
 from mathpref.cli_release import register as register_release
 from mathpref.errors import MathprefError
@@ -21,6 +22,7 @@ app = typer.Typer(
 )
 datasets_app = typer.Typer(no_args_is_help=True, help="Inspect and clean the dataset store.")
 app.add_typer(datasets_app, name="datasets")
+cli_train.register(app)
 
 STATE = {"debug": False}
 StoreOpt = Annotated[str, typer.Option("--store", envvar="MATHPREF_STORE", help="Store directory.")]

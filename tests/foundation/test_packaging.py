@@ -17,7 +17,7 @@ def test_wheel_ships_schemas_sql_and_pipelines(tmp_path):
     assert r.returncode == 0, r.stderr
     wheel = next(tmp_path.glob("mathpref-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for sub in ("schemas", "sql", "pipelines"):
+    for sub in ("schemas", "sql", "pipelines", "training"):
         shipped = {n for n in names if n.startswith(f"mathpref/_data/{sub}/")}
         local = {
             f"mathpref/_data/{sub}/{p.relative_to(REPO / sub)}"
