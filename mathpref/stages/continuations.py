@@ -44,7 +44,7 @@ class ContinueConfig(BackendConfig):
 @register
 class ContinueStage(BackendStage):
     kind = "continue"
-    code_version = "continue-3"  # 2-3: prompt_messages; the parent's own prompt turns
+    code_version = "continue-4"  # 2-3: prompt_messages; the parent's own prompt turns; 4: they reach the shard
     Config = ContinueConfig
     inputs = {"trajectories": True, "verifications": True, "problems": True}
     outputs = {"trajectories": "trajectories"}
@@ -91,11 +91,15 @@ class ContinueStage(BackendStage):
         "completion",
         "first_arith_error_step",
     )
+    # What `parent_messages` and the echo offset read, where the parents' dataset has them.
+    OPTIONAL_PARENT_COLUMNS = ("prompt_messages", "prompt", "backend", "prompt_echo_end")
 
     def shard_inputs(self, ctx, shard):
         size = self.config.shard_problems * 4
         parents = self._parents(ctx).slice(shard * size, size)
-        return {"parents": parents.select(list(self.PARENT_COLUMNS))}
+        names = list(self.PARENT_COLUMNS)
+        names += [n for n in self.OPTIONAL_PARENT_COLUMNS if n in parents.column_names]
+        return {"parents": parents.select(names)}
 
     def run_shard(self, ctx, shard, n_shards):
         from mathpref.generation.arms import Arm

@@ -55,7 +55,7 @@ def test_wrong_input_kind_fails_at_plan_time_naming_stage_role_columns(tmp_path)
         Runner(load_spec(str(spec)), st).plan()
     msg = str(err.value)
     assert "stage 'verify' (verify): input 'trajectories' = 'problems' is a problems" in msg
-    assert "['trajectory_id', 'prefix', 'completion']" in msg
+    assert "['trajectory_id', 'prefix', 'completion', 'prompt_echo_end']" in msg
     assert not list((tmp_path / "st" / "work").iterdir())  # no work was started
     spec = make_project(
         tmp_path,
