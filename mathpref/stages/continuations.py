@@ -44,7 +44,9 @@ class ContinueConfig(BackendConfig):
 @register
 class ContinueStage(BackendStage):
     kind = "continue"
-    code_version = "continue-4"  # 2-3: prompt_messages; the parent's own prompt turns; 4: they reach the shard
+    code_version = (
+        "continue-4"  # 2-3: prompt_messages; the parent's own prompt turns; 4: they reach the shard
+    )
     Config = ContinueConfig
     inputs = {"trajectories": True, "verifications": True, "problems": True}
     outputs = {"trajectories": "trajectories"}
