@@ -4,17 +4,21 @@
 work/<version_id>/plan.json                  {"n_shards": N, "version_id": ...}
 work/<version_id>/<role>/shard-00003.parquet one output of shard 3 (atomic rename)
 work/<version_id>/done/3                     completion marker, written after all its outputs
+                                             (fsynced), holding each output's size and sha256
 work/<version_id>/inputs/shard-00003/*.parquet, shard-00003.json   what shard 3 reads (Ray)
 work/<version_id>/journal/shard-00003.jsonl  finished generation requests of shard 3
 ```
 
 Every executor uses these, so a run killed under one executor resumes under any other. Each
 shard's output is one file under a fixed name, replaced atomically: a rerun overwrites, never
-appends (unlike `ray.data.Dataset.write_parquet`, whose default mode appends).
+appends (unlike `ray.data.Dataset.write_parquet`, whose default mode appends). A resumed run
+checks each marked shard's files against its marker: a shard whose file is missing, truncated or
+altered (a disk fault, a hand edit) is run again, with a note saying so, never read as done.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -23,11 +27,12 @@ import pyarrow.parquet as pq
 
 from mathpref.schemas import get_schema
 from mathpref.stages.base import Stage, StageContext
-from mathpref.store.atomic import read_json, write_json_atomic
+from mathpref.store.atomic import fsync_path, read_json, write_json_atomic
 
 
 def shard_plan(stage: Stage, ctx: StageContext, vid: str) -> tuple[int, set[int]]:
-    """(number of shards, shards already done). The count is fixed by the first attempt."""
+    """(number of shards, shards already done and intact). The count is fixed by the first
+    attempt; a marked shard whose files do not match its marker is dropped (and noted)."""
     work = ctx.work_dir
     (work / "done").mkdir(parents=True, exist_ok=True)
     plan_path = work / "plan.json"
@@ -36,7 +41,39 @@ def shard_plan(stage: Stage, ctx: StageContext, vid: str) -> tuple[int, set[int]
     else:
         n = stage.num_shards(ctx)
         write_json_atomic(plan_path, {"n_shards": n, "version_id": vid})
-    return n, done_shards(work)
+    done = set()
+    for shard in sorted(done_shards(work)):
+        problem = _damage(work, shard)
+        if problem is None:
+            done.add(shard)
+            continue
+        ctx.note(f"shard {shard} of an earlier attempt is damaged ({problem}): it runs again")
+        (work / "done" / str(shard)).unlink()
+    return n, done
+
+
+def _digest(path: Path) -> dict:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return {"bytes": path.stat().st_size, "sha256": h.hexdigest()}
+
+
+def _damage(work: Path, shard: int) -> str | None:
+    """Why shard `shard`'s outputs do not match its marker, or None when they do. A marker of
+    an older layout (no file list) is trusted as before."""
+    try:
+        files = read_json(work / "done" / str(shard)).get("files")
+    except (OSError, ValueError, AttributeError) as exc:
+        return f"unreadable marker: {exc}"
+    for role, want in (files or {}).items():
+        path = work / role / f"shard-{shard:05d}.parquet"
+        if not path.is_file():
+            return f"{role} file missing"
+        if _digest(path) != want:
+            return f"{role} file differs from its marker"
+    return None
 
 
 def done_shards(work: Path) -> set[int]:
@@ -48,20 +85,26 @@ def _write_parquet(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
     pq.write_table(table, tmp, compression="zstd")
+    fsync_path(tmp)
     os.replace(tmp, path)
+    fsync_path(path.parent)
 
 
 def publish_shard(stage: Stage, work: Path, shard: int, tables: dict[str, pa.Table]) -> None:
-    """Check shard `shard`'s outputs against their schemas, write them, then its marker."""
+    """Check shard `shard`'s outputs against their schemas, write them (fsynced), then its
+    marker with each file's size and sha256."""
+    files = {}
     for role, kind in stage.outputs.items():
         table = tables.get(role)
         table = get_schema(kind).conform(
             get_schema(kind).empty() if table is None else table,
             what=f"stage '{stage.name}' shard {shard} {role}",
         )
-        _write_parquet(table, work / role / f"shard-{shard:05d}.parquet")
+        path = work / role / f"shard-{shard:05d}.parquet"
+        _write_parquet(table, path)
         del table
-    write_json_atomic(work / "done" / str(shard), {"shard": shard})
+        files[role] = _digest(path)
+    write_json_atomic(work / "done" / str(shard), {"shard": shard, "files": files})
 
 
 def read_shards(work: Path, role: str, kind: str, n: int) -> pa.Table:

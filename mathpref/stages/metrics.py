@@ -43,6 +43,7 @@ class MetricsStage(Stage):
     Config = MetricsConfig
     inputs = {"problems": True, "trajectories": True, "verifications": True}
     outputs = {"eval_metrics": "eval_metrics", "eval_examples": "eval_examples"}
+    runs_on_driver = True  # one set-based pass over all samples (as scores and pairs)
 
     def run_shard(self, ctx, shard, n_shards):
         from mathpref.evaluation.benchmarks import SOURCE_TO_BENCHMARK

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -202,6 +203,8 @@ def test_client_error_is_typed(server):
     assert info.value.status == 400
     assert "400" in str(info.value) and "max_tokens is too large" in str(info.value)
     assert server.attempts[f"bad400:{reqs[0].seed}"] == 1  # not retried
+    back = pickle.loads(pickle.dumps(info.value))  # a Ray worker sends it to the driver
+    assert (back.status, back.url, str(back)) == (400, info.value.url, str(info.value))
 
 
 def test_continuation_uses_completions_endpoint(server, tiny_tokenizer):

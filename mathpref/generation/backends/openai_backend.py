@@ -52,6 +52,9 @@ class OpenAIHTTPError(BackendError):
         super().__init__(f"HTTP {status} from {url}: {excerpt}")
         self.status, self.body, self.url = status, body, url
 
+    def __reduce__(self):  # picklable (a Ray worker raises it to the driver)
+        return (type(self), (self.status, self.body, self.url))
+
 
 class OpenAIBackend(Backend):
     name = "openai"
