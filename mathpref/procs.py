@@ -97,15 +97,24 @@ def child_env(env: dict[str, str] | None = None) -> dict[str, str]:
 
 @contextlib.contextmanager
 def spawning():
-    """Ignore SIGINT while children are started here (they inherit the ignored signal)."""
+    """Ignore SIGINT while children are started here (they inherit the ignored signal).
+
+    SIGINT is also blocked in this thread meanwhile: on Linux a blocked signal stays pending
+    even while ignored, so a Ctrl-C that lands in this window is delivered to the restored
+    handler when the window closes instead of being lost (the build would finish and exit 0)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is not None:
+        mask(signal.SIG_BLOCK, {signal.SIGINT})
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+        if mask is not None:
+            mask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def kill_children(timeout: float = 3.0) -> list[int]:

@@ -118,3 +118,23 @@ def test_child_started_from_a_thread_survives_the_thread_but_not_the_parent():
     parent.kill()
     parent.wait()
     _assert_all_gone([child], timeout=10)
+
+
+def test_ctrl_c_while_children_start_is_not_lost():
+    """A SIGINT that arrives while `spawning()` ignores it reaches the handler afterwards."""
+    code = textwrap.dedent(
+        """
+        import os, signal
+        from mathpref.procs import spawning
+        try:
+            with spawning():
+                os.kill(os.getpid(), signal.SIGINT)
+            print("lost")
+        except KeyboardInterrupt:
+            print("interrupted")
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO
+    )
+    assert out.stdout.strip() == "interrupted", out.stderr
