@@ -33,7 +33,9 @@ def error_steps_sql(sources) -> str:
         for s in sources
         if s in LABEL_SOURCES
     )
-    cases = " ".join(f"WHEN {e} IS NOT NULL THEN '{s}'" for s, e in zip(sources, exprs))
+    cases = " ".join(
+        f"WHEN {e} IS NOT NULL THEN '{s}'" for s, e in zip(sources, exprs, strict=True)
+    )
     return (
         f"SELECT t.trajectory_id, CAST(COALESCE({', '.join(exprs)}) AS INTEGER) AS error_step,"
         f" CASE {cases} END AS error_source\n"
