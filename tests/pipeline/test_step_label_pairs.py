@@ -30,13 +30,17 @@ def test_completion_labels_produce_step_pairs(tmp_path):
     logic = [r for r in labels.values() if "7 * 7 = 49" in trajs[r["trajectory_id"]]["completion"]]
     assert [r["first_wrong_step"] for r in logic] == [1]
     assert logic[0]["requests"] == 4 and logic[0]["step_scores"] == [1.0, 0.0, 0.0]
-    train = [r for r in labels.values() if "60 * 2.5 = 120" in trajs[r["trajectory_id"]]["completion"]]
+    train = [
+        r for r in labels.values() if "60 * 2.5 = 120" in trajs[r["trajectory_id"]]["completion"]
+    ]
     assert train and all(r["first_wrong_step"] == 0 for r in train)
     conts = read("step_labels", "trajectories")
     assert conts and all(c["parent_trajectory_id"] in labels and c["prefix"] for c in conts)
     assert any("mean requests per labelled solution" in n for n in results["step_labels"].notes)
     pairs = read("pairs", "step_pairs")
-    assert pairs and all(p["pair_rule"].endswith("sources=completions>log>arithmetic") for p in pairs)
+    assert pairs and all(
+        p["pair_rule"].endswith("sources=completions>log>arithmetic") for p in pairs
+    )
     by_rejected = {p["rejected_trajectory_id"]: p for p in pairs}
     assert logic[0]["trajectory_id"] in by_rejected
     for p in pairs:
