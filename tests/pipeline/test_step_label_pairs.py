@@ -71,3 +71,20 @@ def test_unknown_method_and_source_are_refused(tmp_path):
         stage_class("step_labels")("s", {"backend": "scripted"}, tmp_path)
     with pytest.raises(SpecError, match="unknown step_sources"):
         stage_class("pairs")("p", {"step_sources": ["gpt4"]}, tmp_path)
+
+
+def test_release_prm_takes_completion_labels_and_records_the_source(tmp_path):
+    import pyarrow.parquet as pq
+
+    from mathpref.release import ReleaseOptions, release_build
+
+    _build(tmp_path / "store")
+    out = tmp_path / "release"
+    res = release_build(Store(tmp_path / "store"), "demo-step-labels", out, ReleaseOptions())
+    assert "prm" in res["configs"]
+    rows = [
+        r for f in (out / "data" / "prm").glob("*.parquet") for r in pq.read_table(f).to_pylist()
+    ]
+    assert rows and {r["step_source"] for r in rows} == {"completions"}
+    for r in rows:
+        assert r["labels"][-1] is False and all(r["labels"][:-1])
