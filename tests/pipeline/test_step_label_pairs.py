@@ -88,3 +88,16 @@ def test_release_prm_takes_completion_labels_and_records_the_source(tmp_path):
     assert rows and {r["step_source"] for r in rows} == {"completions"}
     for r in rows:
         assert r["labels"][-1] is False and all(r["labels"][:-1])
+
+
+def test_report_prints_the_agreement(tmp_path):
+    from typer.testing import CliRunner
+
+    from mathpref.cli import app
+
+    _build(tmp_path)
+    res = CliRunner().invoke(
+        app, ["report", "--store", str(tmp_path), "--pipeline", "demo-step-labels"]
+    )
+    assert res.exit_code == 0, res.output
+    assert "step_source_agreement" in res.output and "completions" in res.output
