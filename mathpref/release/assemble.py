@@ -18,7 +18,8 @@ EMPTY = {
     "sft": "the build has no verified-correct, eligible trajectory",
     "step_dpo": "the build has no step pairs (no verified-correct continuation of a wrong step)",
     "step_dpo_trl": "the build has no step pairs",
-    "prm": "no trajectory carries the log's own step ratings (the arithmetic checker's "
+    "prm": "no trajectory carries the log's own step ratings or a step label of the declared "
+    "step_sources (the arithmetic checker's "
     "'no error found' is never used as a label)",
 }
 

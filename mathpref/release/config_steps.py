@@ -99,22 +99,54 @@ def step_dpo_trl(data: BuildData, p: Prompts) -> Built:
     return finish(rows, schema, lambda r: _js([r["prompt"], r["chosen"], r["rejected"]]))
 
 
+def prm_sources(data: BuildData) -> list[str]:
+    """The step sources the prm config may use: the pairs stage's declared `step_sources`
+    without the arithmetic checker (never used for stepwise supervision)."""
+    from mathpref.scoring.step_sources import DEFAULT_STEP_SOURCES
+
+    config = data.ref.stages.get(data.pairs_stage, {}).get("config") or {}
+    order = config.get("step_sources") or DEFAULT_STEP_SOURCES
+    return [src for src in order if src != "arithmetic"]
+
+
+def _first_wrong_steps(data: BuildData, order: list[str]) -> dict[str, tuple[int, str]]:
+    """trajectory_id -> (first wrong step, source): the first source in `order` that has one."""
+    t = data.table("trajectories")
+    t = t.filter(pc.is_null(t["parent_trajectory_id"]))
+    found: dict[str, dict[str, int]] = {"log": {}}
+    for tid, k in zip(
+        t["trajectory_id"].to_pylist(), t["source_error_step"].to_pylist(), strict=True
+    ):
+        if k is not None:
+            found["log"][tid] = k
+    if "step_labels" in data.tables:
+        for r in data.table("step_labels").to_pylist():
+            if r["status"] == "labelled" and r["first_wrong_step"] is not None:
+                found.setdefault(r["source"], {})[r["trajectory_id"]] = r["first_wrong_step"]
+    out: dict[str, tuple[int, str]] = {}
+    for src in reversed(order):  # earlier sources overwrite later ones
+        out.update({tid: (k, src) for tid, k in found.get(src, {}).items()})
+    return out
+
+
 def prm(data: BuildData) -> Built:
-    """Stepwise rows from the log's own step ratings only (never the arithmetic checker):
-    the steps before the first step rated wrong are labelled True, that step False, and the
-    steps after it are dropped."""
+    """Stepwise rows from the log's own step ratings, or step labels in the pairs stage's
+    declared `step_sources` order (never the arithmetic checker): the steps before the first
+    wrong step are labelled True, that step False, and the steps after it are dropped.
+    `step_source` records which source gave the row's step."""
     from mathpref.scoring.steps import split_steps
 
+    wrong = _first_wrong_steps(data, prm_sources(data))
     t = data.table("trajectories")
-    t = t.filter(
-        pc.and_(pc.is_valid(t["source_error_step"]), pc.is_null(t["parent_trajectory_id"]))
-    )
-    t = t.select(["trajectory_id", "problem_id", "completion", "source_error_step"])
+    t = t.filter(pc.is_in(t["trajectory_id"], pa.array(sorted(wrong), pa.string())))
+    t = t.select(["trajectory_id", "problem_id", "completion", "prompt_echo_end"])
     t = t.sort_by("trajectory_id").to_pylist()
     probs, split = problems_by_id(data), _split_of(data)
     rows, short = [], 0
     for r in t:
-        steps, k = split_steps(r["completion"]), r["source_error_step"]
+        k, src = wrong[r["trajectory_id"]]
+        text = r["completion"] if src == "log" else r["completion"][r["prompt_echo_end"] or 0 :]
+        steps = split_steps(text)
         if k >= len(steps):
             short += 1
             continue
@@ -126,6 +158,7 @@ def prm(data: BuildData) -> Built:
                 "labels": [True] * k + [False],
                 "problem_id": r["problem_id"],
                 "trajectory_id": r["trajectory_id"],
+                "step_source": src,
             }
         )
     schema = pa.schema(
@@ -135,6 +168,7 @@ def prm(data: BuildData) -> Built:
             ("labels", pa.list_(pa.bool_())),
             ("problem_id", pa.string()),
             ("trajectory_id", pa.string()),
+            ("step_source", pa.string()),
         ]
     )
     built = finish(rows, schema, lambda r: _js([r["prompt"], r["completions"], r["labels"]]))

@@ -87,6 +87,16 @@ def collect(st: Store, pipeline: str | None, compare: list[str] | None = None) -
             )
         )
         sections.append(sec)
+    if "step_labels" in t and "verifications" in t and "trajectories" in t:
+        from mathpref.report.step_agreement import step_source_agreement
+
+        sec = Section("Step sources")
+        sec.lines.append(
+            "Pairwise agreement of first-wrong-step sources (exact match, 'no wrong step' "
+            "included) on the trajectories both label."
+        )
+        sec.tables.append(("step_source_agreement", step_source_agreement(t)))
+        sections.append(sec)
     pair_kinds = [k for k in ("pairs", "step_pairs", "kto_rows") if k in t]
     if pair_kinds:
         sec = Section("Pairs")

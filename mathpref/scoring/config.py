@@ -228,7 +228,24 @@ class PairConfig:
         },
     )
 
+    step_sources: tuple[str, ...] = field(
+        default=("log", "arithmetic"),
+        metadata={
+            "help": "Declared order of first-wrong-step sources for step pairs, any of log, "
+            "completions, critic, prm, arithmetic (the label sources need a step_labels input)."
+        },
+    )
+
     def __post_init__(self) -> None:
+        from mathpref.scoring.step_sources import STEP_SOURCES
+
+        self.step_sources = tuple(self.step_sources)
+        bad = [s for s in self.step_sources if s not in STEP_SOURCES]
+        _check(not bad, f"unknown step_sources {bad}; valid: {list(STEP_SOURCES)}")
+        _check(
+            bool(self.step_sources) and len(set(self.step_sources)) == len(self.step_sources),
+            "step_sources must be non-empty without repeats",
+        )
         if isinstance(self.strategies, str):
             self.strategies = (self.strategies,)
         self.strategies = tuple(self.strategies)

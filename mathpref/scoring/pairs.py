@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 from mathpref.db import connection as _sql
 from mathpref.schemas import get_schema
 from mathpref.scoring.config import PairConfig
+from mathpref.scoring.step_sources import rule_suffix
 from mathpref.scoring.steps import build_step_pairs
 
 
@@ -28,7 +29,8 @@ def pair_rules(config: PairConfig) -> dict[str, str]:
         "correctness": f"correctness:cap={_cap_text(c.max_pairs_per_problem)},seed={c.seed},"
         f"balance={c.balance}",
         "coherence": f"coherence:min_margin={c.min_margin:g},ties={c.tie_policy}",
-        "step": f"step:cap={_cap_text(c.step_max_per_trajectory)},seed={c.seed}",
+        "step": f"step:cap={_cap_text(c.step_max_per_trajectory)},seed={c.seed}"
+        + rule_suffix(c.step_sources),
         "unpaired": f"unpaired:cap={_cap_text(c.kto_max_per_label)},seed={c.seed},"
         f"balance={c.kto_balance}",
     }
@@ -82,7 +84,7 @@ def scalar(con, text: str) -> int:
 
 
 def _drop_temp(con) -> None:
-    for name in ("_candidates", "_correctness", "_coherence"):
+    for name in ("_candidates", "_correctness", "_coherence", "_error_steps"):
         con.execute(f"DROP TABLE IF EXISTS {name}").fetchall()
     if "_step_matched" in _sql.views(con):
         con.unregister("_step_matched")

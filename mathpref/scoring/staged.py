@@ -83,9 +83,13 @@ def compute_scores_staged(read: Reader, config: ScoreConfig | None = None) -> di
 
 
 def build_pairs_staged(
-    read: Reader, release: Callable[[], None], config: PairConfig | None = None
+    read: Reader,
+    release: Callable[[], None],
+    config: PairConfig | None = None,
+    step_labels: pa.Table | None = None,
 ) -> dict[str, Any]:
-    """`build_pairs` on narrow inputs; the inputs are released before the texts are taken."""
+    """`build_pairs` on narrow inputs; the inputs are released before the texts are taken.
+    `step_labels`: the step sources the config's `step_sources` may name."""
     config = config or PairConfig()
     tables = {k: read(k, cols) for k, cols in PAIR_COLUMNS.items()}
     traj = tables["trajectories"]
@@ -100,6 +104,8 @@ def build_pairs_staged(
         _sql.register(
             con, {k: tables[k] for k in ("verifications", "trajectory_scores", "problem_scores")}
         )
+        if step_labels is not None:
+            _sql.register(con, {"step_labels": step_labels})
         narrow, report = select_pairs(con, config)
     finally:
         con.close()

@@ -142,6 +142,13 @@ def build_step_pairs(con, config, params: dict[str, Any], report: dict[str, Any]
     if n_cont == 0:
         report["notes"].append("step-level: no continuations in input")
         return schema.empty()
+    from mathpref.scoring.step_sources import empty_step_labels, error_steps_sql
+
+    if "step_labels" not in _sql.views(con):
+        con.register("step_labels", empty_step_labels())
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _error_steps AS " + error_steps_sql(config.step_sources)
+    )
     candidates = _sql.query(con, "pairs", "step_candidates", params)
     step["candidates"] = candidates.num_rows
     matched, dropped = match_continuations(candidates, config.step_separator)

@@ -7,6 +7,7 @@ from mathpref.stages import (  # noqa: F401
     importer,
     problems,
     scoring,
+    step_labels,
     verify,
 )
 from mathpref.stages.metrics import MetricsStage as _metrics  # noqa: F401

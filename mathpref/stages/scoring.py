@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mathpref.errors import StageError
 from mathpref.scoring import PairConfig, ScoreConfig
 from mathpref.scoring.staged import build_pairs_staged, compute_scores_staged
 from mathpref.stages.base import Stage, register
@@ -26,7 +27,12 @@ class PairsStage(Stage):
     kind = "pairs"
     code_version = "pairs-1"
     Config = PairConfig
-    inputs = {**{name: True for name in _TABLES}, "trajectory_scores": True, "problem_scores": True}
+    inputs = {
+        **{name: True for name in _TABLES},
+        "trajectory_scores": True,
+        "problem_scores": True,
+        "step_labels": False,  # the label sources `step_sources` may name
+    }
     outputs = {"pairs": "pairs", "step_pairs": "step_pairs", "kto_rows": "kto_rows"}
     empty_ok = frozenset({"step_pairs"})  # no continuations in the input: no step pairs
     audits = (
@@ -41,7 +47,16 @@ class PairsStage(Stage):
     )
 
     def run_shard(self, ctx, shard, n_shards):
-        out = build_pairs_staged(ctx.input, ctx.release_inputs, self.config)
+        from mathpref.scoring.step_sources import LABEL_SOURCES
+
+        labels = ctx.input("step_labels") if ctx.has_input("step_labels") else None
+        wanted = [s for s in self.config.step_sources if s in LABEL_SOURCES]
+        if wanted and labels is None:
+            raise StageError(
+                f"stage '{self.name}': step_sources names {wanted}, which need a "
+                'step_labels input (inputs = { step_labels = "<step_labels stage>" })'
+            )
+        out = build_pairs_staged(ctx.input, ctx.release_inputs, self.config, labels)
         report = out.pop("report")
         for dataset, counts in report.get("counts", {}).items():
             for rule, n in counts.items():

@@ -27,6 +27,7 @@ class StepItem:
     gold: str
     steps: tuple[str, ...]
     messages: tuple[tuple[str, str], ...] = ()  # the turns the solution was asked with
+    text: str = ""  # the completion after any echo, when known (exact prefixes are cut from it)
 
 
 @dataclass(frozen=True)
