@@ -55,12 +55,12 @@ def _vector_table(solutions: Sequence[str]) -> pa.Table:
     return pa.Table.from_arrays([cols[f.name] for f in STEP_CHECK_SCHEMA], schema=STEP_CHECK_SCHEMA)
 
 
-def check_steps_batch(solutions: Sequence[str], workers: int = 1, vector: bool = True) -> pa.Table:
+def check_steps_batch(solutions: Sequence[str], workers: int = 1, vector: bool = False) -> pa.Table:
     """Check many solutions; one row per solution, columns as in ``STEP_CHECK_SCHEMA``.
 
     ``workers > 1`` splits batches larger than one chunk over that many processes. ``vector``
-    (default) settles claim-free steps with Arrow kernels (`step_vector`); False runs the
-    per-row loop. Both give the same table.
+    settles claim-free steps with Arrow kernels (`step_vector`); not yet the default: it is no
+    faster than the per-row loop today (bench/results/step_checks.json). Same table either way.
     """
     sols = list(solutions)
     if vector and (workers <= 1 or len(sols) <= _CHUNK):

@@ -39,8 +39,9 @@ def step_columns(solutions: Sequence[str | None]) -> dict[str, pa.Array]:
     n_claims = np.zeros(k, np.int64)
     n_failed = np.zeros(k, np.int64)
     values: list[tuple[str, ...]] = [()] * k
+    texts = uniq.to_pylist()
     for i in np.flatnonzero(maybe).tolist():
-        st, nc, nf, _, vals = _step_summary(uniq[i].as_py())
+        st, nc, nf, _, vals = _step_summary(texts[i])
         status[i], n_claims[i], n_failed[i], values[i] = st, nc, nf, vals
     offsets = np.zeros(len(per_row) + 1, np.int64)
     np.cumsum(n_steps, out=offsets[1:])
