@@ -43,6 +43,13 @@ class StepLabelsConfig(BackendConfig):
     confirm: bool = opt(
         True, "completions: confirm a boundary by asking the next prefix (see decision 0011)."
     )
+    # critic
+    critic_samples: int = opt(
+        1, "critic: judge replies per solution (plurality vote; a tie is unverifiable)."
+    )
+    critic_temperature: float = opt(0.0, "critic: sampling temperature of the judge.")
+    critic_max_new_tokens: int = opt(1024, "critic: length limit of a judge reply.")
+    critic_seed: int = opt(0, "critic: base seed of the judge requests.")
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -52,6 +59,8 @@ class StepLabelsConfig(BackendConfig):
         bad = sorted(set(self.statuses) - set(STATUSES))
         if bad or not self.statuses:
             raise ValueError(f"statuses must be a non-empty subset of {STATUSES}, not {bad}")
+        if self.critic_samples < 1 or self.critic_max_new_tokens < 1:
+            raise ValueError("critic_samples and critic_max_new_tokens must be >= 1")
         if self.max_items < 0 or self.k < 1 or self.max_new_tokens < 1:
             raise ValueError("max_items must be >= 0, k >= 1 and max_new_tokens >= 1")
         if not 0.0 <= self.temperature or not 0.0 < self.top_p <= 1.0:
