@@ -23,8 +23,8 @@ from mathpref.stages.generate import BackendConfig, BackendStage
 METHODS = {
     "completions": "mathpref.steplabels.completions",
     "critic": "mathpref.steplabels.critic",
-    "prm": "mathpref.steplabels.prm",
 }
+PLANNED = {"prm": "a process reward model source is not built yet; use completions or critic"}
 GENERATING = ("completions", "critic")  # methods that need `backend`
 STATUSES = ("correct", "incorrect", "unverifiable", "error")
 
@@ -52,6 +52,8 @@ class StepLabelsConfig(BackendConfig):
     critic_seed: int = opt(0, "critic: base seed of the judge requests.")
 
     def __post_init__(self):
+        if self.method in PLANNED:
+            raise ValueError(f"method {self.method!r}: {PLANNED[self.method]}")
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {sorted(METHODS)}, not {self.method!r}")
         if self.method in GENERATING:

@@ -76,3 +76,10 @@ def test_critic_f1_from_scripted_replies(shared_data):
 )
 def test_parse_reply(reply, n, expected):
     assert parse_reply(reply, n).index == expected
+
+
+def test_unbuilt_prm_method_is_refused_by_name():
+    from mathpref.stages.step_labels import StepLabelsConfig
+
+    with pytest.raises(ValueError, match="'prm': a process reward model source is not built yet"):
+        StepLabelsConfig(method="prm")
