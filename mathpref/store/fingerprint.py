@@ -3,7 +3,8 @@
 Rows are put in a total order (key columns, then every other non-volatile scalar column) and each
 column is hashed as canonical parts that do not depend on chunking, slicing or buffer layout: a
 validity mask, then for strings the lengths and the bytes, for numbers the values, for nested
-values canonical JSON. Each part has its own hash stream, so feeding the sorted rows slice by
+values canonical JSON (lists of strings are encoded column-wise, `_string_lists_json`, with the
+same bytes as `canonical_json` row by row). Each part has its own hash stream, so feeding the sorted rows slice by
 slice (as the store does while it writes) gives the same fingerprint as the whole table at once.
 """
 
@@ -71,6 +72,42 @@ def type_name_type(t: pa.DataType) -> pa.DataType:
     return t
 
 
+def _string_list(t: pa.DataType) -> bool:
+    return (pa.types.is_list(t) or pa.types.is_large_list(t)) and pa.types.is_string(t.value_type)
+
+
+# What json.dumps(ensure_ascii=False) escapes in a string: these two-character escapes, and
+# every other control character as \u00XX (those rows take the per-value path).
+_JSON_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
+_JSON_ESCAPES += (("\b", "\\b"), ("\f", "\\f"))
+_OTHER_CONTROL = r"[\x00-\x07\x0b\x0e-\x1f]"
+
+
+def _string_lists_json(arr: pa.Array) -> bytes | None:
+    """`canonical_json(v) + "\\x1e"` for every value of a list<string> array, concatenated;
+    None when a string holds a control character other than \\b \\t \\n \\f \\r."""
+    n = len(arr)
+    if n == 0:
+        return b""
+    values = pc.list_flatten(arr)  # the elements of the valid lists, in order
+    if len(values) and pc.any(pc.match_substring_regex(values, _OTHER_CONTROL)).as_py():
+        return None
+    for plain, escaped in _JSON_ESCAPES:
+        values = pc.replace_substring(values, plain, escaped)
+    quoted = pc.binary_join_element_wise('"', values, '"', "")
+    quoted = pc.fill_null(quoted, "null")
+    lengths = pc.fill_null(pc.list_value_length(arr), 0).to_numpy(zero_copy_only=False)
+    offsets = np.zeros(n + 1, np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    lists = pa.ListArray.from_arrays(pa.array(offsets), quoted)
+    text = pc.binary_join_element_wise("[", pc.binary_join(lists, ","), "]\x1e", "")
+    text = pc.if_else(arr.is_valid(), text, "null\x1e").cast(pa.large_string())
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    ends = np.frombuffer(text.buffers()[1], np.int64)[text.offset : text.offset + n + 1]
+    return bytes(memoryview(text.buffers()[2])[ends[0] : ends[-1]])
+
+
 class Fingerprinter:
     """Incremental fingerprint over row slices already in sorted order."""
 
@@ -106,6 +143,10 @@ class Fingerprinter:
                         np.ascontiguousarray(filled.to_numpy(zero_copy_only=False)).tobytes()
                     )
                 else:
+                    fast = _string_lists_json(arr) if _string_list(f.type) else None
+                    if fast is not None:
+                        first.update(fast)
+                        continue
                     for value in arr.to_pylist():
                         first.update(canonical_json(value).encode() + b"\x1e")
 
