@@ -43,6 +43,29 @@ class StepLabelsConfig(BackendConfig):
     confirm: bool = opt(
         True, "completions: confirm a boundary by asking the next prefix (see decision 0011)."
     )
+    # critic
+    critic_samples: int = opt(1, "critic: judge replies per solution, combined by plurality vote.")
+    critic_temperature: float = opt(0.0, "critic: sampling temperature of the judge.")
+    critic_max_new_tokens: int = opt(1024, "critic: length limit of a judge reply.")
+    critic_seed: int = opt(0, "critic: base seed of the judge requests.")
+    # prm
+    prm_threshold: float = opt(0.5, "prm: a step scoring below this is wrong (first one counts).")
+    prm_step_token: str = opt("<extra_0>", "prm: the step-separator special token of the model.")
+    prm_system_prompt: str = opt(
+        "Please reason step by step, and put your final answer within \\boxed{}.",
+        "prm: system turn of the PRM's input ('' = none).",
+    )
+    prm_max_tokens: int = opt(4096, "prm: longer inputs are unverifiable (never truncated).")
+
+    def _check_judges(self):
+        if self.critic_samples < 1 or self.critic_max_new_tokens < 1 or self.critic_temperature < 0:
+            raise ValueError("critic_samples, critic_max_new_tokens >= 1; critic_temperature >= 0")
+        if not 0.0 < self.prm_threshold < 1.0 or not self.prm_step_token or self.prm_max_tokens < 8:
+            raise ValueError("prm_threshold in (0, 1), prm_step_token set, prm_max_tokens >= 8")
+        if self.method == "prm" and (
+            self.backend not in ("transformers", "vllm") or not self.model
+        ):
+            raise ValueError("method 'prm' needs backend = transformers | vllm and model = ...")
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -56,6 +79,7 @@ class StepLabelsConfig(BackendConfig):
             raise ValueError("max_items must be >= 0, k >= 1 and max_new_tokens >= 1")
         if not 0.0 <= self.temperature or not 0.0 < self.top_p <= 1.0:
             raise ValueError("temperature must be >= 0 and top_p in (0, 1]")
+        self._check_judges()
 
 
 ITEM_COLUMNS = ("trajectory_id", "problem_id", "question", "gold_answer", "completion")
