@@ -151,6 +151,7 @@ def step_config(method: str, backend: str, model: str, args):
         kw |= dict(critic_temperature=args.temperature)
     else:
         kw |= dict(prm_threshold=args.threshold, backend_options=args.backend_options)
+        kw |= dict(prm_max_tokens=args.prm_max_tokens)
     return StepLabelsConfig(**kw)
 
 
@@ -167,12 +168,20 @@ def source_preds(rows, method: str, spec: str, args) -> list:
     return preds_of(prm.label(items_of(rows), config))
 
 
+def balanced(rows: list[dict], n: int) -> list[dict]:
+    """The first n//2 erroneous and n - n//2 correct rows, in file order."""
+    err = [r for r in rows if r["label"] != -1][: n // 2]
+    ok = [r for r in rows if r["label"] == -1][: n - n // 2]
+    picked = {id(r) for r in err + ok}
+    return [r for r in rows if id(r) in picked]
+
+
 def run(args) -> dict:
     method = "critic" if args.critic else "prm" if args.prm else "arithmetic"
     results = {}
     for name in args.subsets:
         rows = json.loads((args.data / f"{name}.json").read_text())
-        rows = rows[: args.limit] if args.limit else rows
+        rows = balanced(rows, args.limit) if args.limit else rows
         labels = [r["label"] for r in rows]
         t0 = time.perf_counter()
         anchor = f1_scores(labels, arithmetic_preds(rows))
@@ -206,7 +215,12 @@ def parse_args(argv=None):
         "--out", type=Path, default=None, help="default bench/results/processbench_<method>.json"
     )
     ap.add_argument("--subsets", nargs="+", default=["gsm8k", "math"])
-    ap.add_argument("--limit", type=int, default=0, help="first N rows of each subset (0 = all)")
+    ap.add_argument(
+        "--limit",
+        type=int,
+        default=0,
+        help="N rows of each subset, half erroneous, half correct (0 = all)",
+    )
     src = ap.add_mutually_exclusive_group()
     src.add_argument(
         "--critic", metavar="BACKEND:MODEL", help="a judge through a generation backend"
@@ -218,6 +232,7 @@ def parse_args(argv=None):
     ap.add_argument("--temperature", type=float, default=0.0, help="critic: sampling temperature")
     ap.add_argument("--max-new-tokens", type=int, default=1024, help="critic: reply length limit")
     ap.add_argument("--threshold", type=float, default=0.5, help="prm: wrong below this score")
+    ap.add_argument("--prm-max-tokens", type=int, default=4096, help="prm: longer is unverifiable")
     args = ap.parse_args(argv)
     args.generate = None  # tests pass a Generate callable here
     return args

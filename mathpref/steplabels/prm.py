@@ -78,6 +78,7 @@ def label_with(items: Sequence[StepItem], config, scorer) -> list[StepLabel]:
     """Score every item with `scorer` (score(list of token-id lists) -> per-separator scores)."""
     sep = config.prm_step_token
     sep_id = separator_id(scorer.tokenizer, sep)
+    limit = min(config.prm_max_tokens, getattr(scorer, "max_tokens", None) or config.prm_max_tokens)
     out: list[StepLabel | None] = [None] * len(items)
     todo, ids = [], []
     for i, it in enumerate(items):
@@ -88,8 +89,8 @@ def label_with(items: Sequence[StepItem], config, scorer) -> list[StepLabel]:
             why = f"a step contains the separator {sep!r}"
         else:
             toks = encode(scorer.tokenizer, it, sep, config.prm_system_prompt)
-            if len(toks) > config.prm_max_tokens:
-                why = f"{len(toks)} tokens > prm_max_tokens {config.prm_max_tokens}"
+            if len(toks) > limit:
+                why = f"{len(toks)} tokens > {limit} (prm_max_tokens, or the model's length)"
             elif toks.count(sep_id) != len(it.steps):
                 why = f"{toks.count(sep_id)} separators for {len(it.steps)} steps"
         if why:

@@ -103,6 +103,7 @@ class TransformersScorer:
                 f"{folder}: architecture {arch!r} is not a token classifier "
                 "(*ForTokenClassification) nor a Qwen2ForProcessRewardModel"
             )
+        self.max_tokens = getattr(self.model.config, "max_position_embeddings", None)
         self.model.to(self.device).eval()
         if self.head is not None:
             self.head.to(self.device).eval()
@@ -135,6 +136,10 @@ class VllmScorer:
         self.tokenizer = AutoTokenizer.from_pretrained(folder)
         self.options = {"dtype": "auto", "enforce_eager": False, **options}
         self.folder, self.llm, self.sep_id = folder, None, None
+        from transformers import AutoConfig
+
+        positions = getattr(AutoConfig.from_pretrained(folder), "max_position_embeddings", None)
+        self.max_tokens = self.options.get("max_model_len") or positions
 
     def _open(self, sep_id: int):
         from vllm import LLM

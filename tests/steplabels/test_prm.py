@@ -123,3 +123,41 @@ def test_a_causal_lm_is_not_a_prm(tmp_path):
     path = build_tiny_model(tmp_path / "lm")
     with pytest.raises(ValueError, match="not a token classifier"):
         TransformersScorer(str(path), device="cpu")
+
+
+def test_bench_prm_f1_on_the_hand_set_model(models, tmp_path):
+    """bench/processbench_steps.py --prm: <|wrong|> marks the labelled step, so F1 is 1; one row
+    too long for prm_max_tokens is unverifiable and counts as a miss."""
+    import json
+    import sys
+
+    from tests.conftest import REPO
+
+    sys.path.insert(0, str(REPO))
+    from bench import processbench_steps as bench
+
+    steps = ["Half of 48 is 24.", "48 + 24 = 72.", "So 72 in all.", "The answer is 72."]
+    rows = [
+        {
+            "id": f"r{k}",
+            "problem": Q,
+            "label": k,
+            "steps": [s + (f" {WRONG}" if i == k else "") for i, s in enumerate(steps)],
+        }
+        for k in (-1, 0, 2, 3)
+    ]
+    rows.append({"id": "long", "problem": Q, "label": -1, "steps": ["word " * 900, "Done."]})
+    (tmp_path / "pb.json").write_text(json.dumps(rows))
+    model = models[("prm", True)]
+    argv = ["--data", str(tmp_path), "--subsets", "pb", "--prm", f"transformers:{model}"]
+    argv += [
+        "--backend-options",
+        '{"device": "cpu"}',
+        "--prm-max-tokens",
+        "512",
+        "--out",
+        str(tmp_path / "o.json"),
+    ]
+    res = bench.main(argv)["results"]["pb"]
+    assert (res["acc_erroneous"], res["acc_correct"], res["n_unverifiable"]) == (1.0, 0.5, 1)
+    assert res["f1"] == round(2 * 1.0 * 0.5 / 1.5, 4)
