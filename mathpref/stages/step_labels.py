@@ -23,8 +23,8 @@ from mathpref.stages.generate import BackendConfig, BackendStage
 METHODS = {
     "completions": "mathpref.steplabels.completions",
     "critic": "mathpref.steplabels.critic",
+    "prm": "mathpref.steplabels.prm",
 }
-PLANNED = {"prm": "a process reward model source is not built yet; use completions or critic"}
 GENERATING = ("completions", "critic")  # methods that need `backend`
 STATUSES = ("correct", "incorrect", "unverifiable", "error")
 
@@ -44,16 +44,30 @@ class StepLabelsConfig(BackendConfig):
         True, "completions: confirm a boundary by asking the next prefix (see decision 0011)."
     )
     # critic
-    critic_samples: int = opt(
-        1, "critic: judge replies per solution (plurality vote; a tie is unverifiable)."
-    )
+    critic_samples: int = opt(1, "critic: judge replies per solution, combined by plurality vote.")
     critic_temperature: float = opt(0.0, "critic: sampling temperature of the judge.")
     critic_max_new_tokens: int = opt(1024, "critic: length limit of a judge reply.")
     critic_seed: int = opt(0, "critic: base seed of the judge requests.")
+    # prm
+    prm_threshold: float = opt(0.5, "prm: a step scoring below this is wrong (first one counts).")
+    prm_step_token: str = opt("<extra_0>", "prm: the step-separator special token of the model.")
+    prm_system_prompt: str = opt(
+        "Please reason step by step, and put your final answer within \\boxed{}.",
+        "prm: system turn of the PRM's input ('' = none).",
+    )
+    prm_max_tokens: int = opt(4096, "prm: longer inputs are unverifiable (never truncated).")
+
+    def _check_judges(self):
+        if self.critic_samples < 1 or self.critic_max_new_tokens < 1 or self.critic_temperature < 0:
+            raise ValueError("critic_samples, critic_max_new_tokens >= 1; critic_temperature >= 0")
+        if not 0.0 < self.prm_threshold < 1.0 or not self.prm_step_token or self.prm_max_tokens < 8:
+            raise ValueError("prm_threshold in (0, 1), prm_step_token set, prm_max_tokens >= 8")
+        if self.method == "prm" and (
+            self.backend not in ("transformers", "vllm") or not self.model
+        ):
+            raise ValueError("method 'prm' needs backend = transformers | vllm and model = ...")
 
     def __post_init__(self):
-        if self.method in PLANNED:
-            raise ValueError(f"method {self.method!r}: {PLANNED[self.method]}")
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {sorted(METHODS)}, not {self.method!r}")
         if self.method in GENERATING:
@@ -61,12 +75,11 @@ class StepLabelsConfig(BackendConfig):
         bad = sorted(set(self.statuses) - set(STATUSES))
         if bad or not self.statuses:
             raise ValueError(f"statuses must be a non-empty subset of {STATUSES}, not {bad}")
-        if self.critic_samples < 1 or self.critic_max_new_tokens < 1:
-            raise ValueError("critic_samples and critic_max_new_tokens must be >= 1")
         if self.max_items < 0 or self.k < 1 or self.max_new_tokens < 1:
             raise ValueError("max_items must be >= 0, k >= 1 and max_new_tokens >= 1")
         if not 0.0 <= self.temperature or not 0.0 < self.top_p <= 1.0:
             raise ValueError("temperature must be >= 0 and top_p in (0, 1]")
+        self._check_judges()
 
 
 ITEM_COLUMNS = ("trajectory_id", "problem_id", "question", "gold_answer", "completion")

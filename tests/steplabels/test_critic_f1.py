@@ -78,8 +78,8 @@ def test_parse_reply(reply, n, expected):
     assert parse_reply(reply, n).index == expected
 
 
-def test_unbuilt_prm_method_is_refused_by_name():
+def test_prm_method_needs_a_local_model_backend():
     from mathpref.stages.step_labels import StepLabelsConfig
 
-    with pytest.raises(ValueError, match="'prm': a process reward model source is not built yet"):
-        StepLabelsConfig(method="prm")
+    with pytest.raises(ValueError, match="method 'prm' needs backend = transformers"):
+        StepLabelsConfig(method="prm", backend="scripted")
