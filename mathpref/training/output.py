@@ -77,10 +77,20 @@ def read_state(out: Path) -> dict[str, Any] | None:
 
 
 def last_checkpoint(out: Path) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
-
+    """The newest *complete* checkpoint: the Trainer writes `trainer_state.json` last, so a
+    folder without it was cut off mid-save (a kill) and is passed over."""
     ck = out / CHECKPOINTS
-    return get_last_checkpoint(str(ck)) if ck.is_dir() else None
+    if not ck.is_dir():
+        return None
+    found = []
+    for p in ck.iterdir():
+        name, _, step = p.name.partition("-")
+        if p.is_dir() and name == "checkpoint" and step.isdigit():
+            found.append((int(step), p))
+    for _, p in sorted(found, reverse=True):
+        if (p / "trainer_state.json").is_file():
+            return str(p)
+    return None
 
 
 def prepare_output(out: Path, fingerprint: str, *, resume: bool, overwrite: bool) -> str | None:
