@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 from mathpref.steplabels.base import STATUS_UNVERIFIABLE, StepItem
+from mathpref.steplabels.processbench import harmonic_f1
 from mathpref.verify.steps import check_steps
 
 DEFAULT_DATA = Path("/work/shared/data/processbench")
@@ -55,7 +56,7 @@ def f1_scores(labels: list[int], preds: list) -> dict:
             late += step is not None and step > label
     acc_err = err_hit / err_n if err_n else 0.0
     acc_ok = ok_hit / ok_n if ok_n else 0.0
-    f1 = 2 * acc_err * acc_ok / (acc_err + acc_ok) if acc_err + acc_ok else 0.0
+    f1 = harmonic_f1(acc_err, acc_ok)
     return {
         "n": len(labels),
         "n_erroneous": err_n,

@@ -20,6 +20,12 @@ def as_index(label: StepLabel) -> int | None:
     return -1 if label.first_wrong_step is None else label.first_wrong_step
 
 
+def harmonic_f1(acc_erroneous: float, acc_correct: float) -> float:
+    """ProcessBench's F1: the harmonic mean of the two accuracies (0 when both are 0)."""
+    total = acc_erroneous + acc_correct
+    return 2 * acc_erroneous * acc_correct / total if total else 0.0
+
+
 def f1_score(gold: Sequence[int], predicted: Sequence[StepLabel]) -> dict:
     if len(gold) != len(predicted):
         raise ValueError(f"{len(gold)} gold labels but {len(predicted)} predictions")
@@ -35,7 +41,7 @@ def f1_score(gold: Sequence[int], predicted: Sequence[StepLabel]) -> dict:
             err_hit += idx == g
     acc_err = err_hit / err_n if err_n else 0.0
     acc_ok = ok_hit / ok_n if ok_n else 0.0
-    f1 = 2 * acc_err * acc_ok / (acc_err + acc_ok) if acc_err + acc_ok else 0.0
+    f1 = harmonic_f1(acc_err, acc_ok)
     return {
         "n": len(gold),
         "n_erroneous": err_n,
