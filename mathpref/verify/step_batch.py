@@ -59,8 +59,10 @@ def check_steps_batch(solutions: Sequence[str], workers: int = 1, vector: bool =
     """Check many solutions; one row per solution, columns as in ``STEP_CHECK_SCHEMA``.
 
     ``workers > 1`` splits batches larger than one chunk over that many processes. ``vector``
-    settles claim-free steps with Arrow kernels (`step_vector`); not yet the default: it is no
-    faster than the per-row loop today (bench/results/step_checks.json). Same table either way.
+    takes the columnar path (`step_vector`: polars splitting, common claim shapes settled with
+    int64 rationals; 10.5x the frozen per-row checker on 200k synthetic rows, about 3x on the
+    small real sets, bench/results/step_checks.json). Not yet the verify stage's default.
+    Same table either way.
     """
     sols = list(solutions)
     if vector and (workers <= 1 or len(sols) <= _CHUNK):

@@ -27,24 +27,26 @@ def _reduce(p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return p // g, q // g
 
 
-def _mul(ap, aq, bp, bq, bad):
-    """(ap/aq) * (bp/bq), cross-reduced first so that products stay as small as they can."""
+def _mul(ap, aq, bp, bq):
+    """(ap/aq) * (bp/bq), cross-reduced first so that products stay as small as they can;
+    returns (p, q, risky)."""
     g1 = np.gcd(ap, bq)
     g2 = np.gcd(bp, aq)
     g1[g1 == 0] = 1
     g2[g2 == 0] = 1
     ap, bq, bp, aq = ap // g1, bq // g1, bp // g2, aq // g2
-    bad |= np.abs(ap.astype(np.float64) * bp) > LIMIT
-    bad |= np.abs(aq.astype(np.float64) * bq) > LIMIT
-    return ap * bp, aq * bq
+    risky = np.abs(ap.astype(np.float64) * bp) > LIMIT
+    risky |= np.abs(aq.astype(np.float64) * bq) > LIMIT
+    return ap * bp, aq * bq, risky
 
 
-def _add(ap, aq, bp, bq, bad):
+def _add(ap, aq, bp, bq):
+    """(ap/aq) + (bp/bq) over the least common denominator; returns (p, q, risky)."""
     g = np.gcd(aq, bq)
     m_a, m_b = bq // g, aq // g
-    bad |= np.abs(ap.astype(np.float64) * m_a) + np.abs(bp.astype(np.float64) * m_b) > LIMIT
-    bad |= np.abs(aq.astype(np.float64) * m_a) > LIMIT
-    return _reduce(ap * m_a + bp * m_b, aq * m_a)
+    risky = np.abs(ap.astype(np.float64) * m_a) + np.abs(bp.astype(np.float64) * m_b) > LIMIT
+    risky |= np.abs(aq.astype(np.float64) * m_a) > LIMIT
+    return *_reduce(ap * m_a + bp * m_b, aq * m_a), risky
 
 
 def evaluate(
@@ -68,15 +70,15 @@ def evaluate(
             bad |= prod & div & (xp == 0)
             bp = np.where(div, xq, xp)
             bq = np.where(div, np.where(xp == 0, 1, xp), xq)
-            mp, mq = _mul(tp, tq, bp, bq, bad_m := np.zeros(rows, bool))
-            bad |= prod & bad_m
+            mp, mq, risky = _mul(tp, tq, bp, bq)
+            bad |= prod & risky
             tp, tq = np.where(prod, mp, tp), np.where(prod, mq, tq)
         add = live & ((op == OP_ADD) | (op == OP_SUB))
         if add.any():
-            ap_, aq_ = _add(sp, sq, tp, tq, bad_a := np.zeros(rows, bool))
-            bad |= add & bad_a
+            ap_, aq_, risky = _add(sp, sq, tp, tq)
+            bad |= add & risky
             sp, sq = np.where(add, ap_, sp), np.where(add, aq_, sq)
             tp = np.where(add, np.where(op == OP_SUB, -xp, xp), tp)
             tq = np.where(add, xq, tq)
-    fp, fq = _add(sp, sq, tp, tq, bad)
-    return fp, fq, bad
+    fp, fq, risky = _add(sp, sq, tp, tq)
+    return fp, fq, bad | risky

@@ -20,11 +20,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mathpref.verify.step_claims import _MAYBE_CLAIM
 from mathpref.verify.step_vector_claims import settle
 from mathpref.verify.step_vector_split import split_column
 from mathpref.verify.steps import STATUS_ARITH_ERROR, STATUS_OK, STATUS_UNCHECKED, _step_summary
 
-MAYBE_CLAIM = r"[=≈~]|\\approx|\\sim"
+MAYBE_CLAIM = _MAYBE_CLAIM.pattern
 _STATUS = [STATUS_OK, STATUS_ARITH_ERROR, STATUS_UNCHECKED]
 _CODE = {s: i for i, s in enumerate(_STATUS)}
 

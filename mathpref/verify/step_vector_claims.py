@@ -10,12 +10,14 @@ Two shapes cover most steps that hold a claim (GSM8K notes, model solutions):
   that pass the checker's left-side rules (a word of two or more letters that is not a
   connective, or ``, . : ; ? !``, or the start) and right-side rules (end, a space, or ``. , ; :
   ! ? ]`` not followed by a digit; not ``x``/``times``/``and`` next), and none of the characters
-  :func:`step_text.normalize` rewrites (``\\ $ % ** { } ~`` or a newline).
+  :func:`step_text.normalize` rewrites next to a claim (``\\ $ % ** { } ~``).
 
-A shape is settled here only when every claim is **exactly** right (value equal to the stated
-number): then the step is ``ok`` with one claim per chain and the exact values. Anything else --
-a wrong or rounded claim, ``/ b /`` chains (where a tight fraction regroups), numbers over nine
-digits, division by zero, int64 overflow -- is left for the per-row checker (``settled`` False).
+A shape is settled here only when every claim is exactly right (value equal to the stated
+number: ``ok``, the exact value recorded) or plainly wrong (an integer stated, ``|p| < 1e9`` so
+that no float-noise rule can pass it, and no ``cents``/floor word after it: ``arith_error``, the
+stated number recorded). Anything else -- a rounded claim, ``/ b /`` chains (where a tight
+fraction regroups), numbers over nine digits, division by zero, int64 overflow -- is left for the
+per-row checker (``settled`` False).
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from mathpref.verify.step_claims import _CONNECTIVES, _FLOOR_WORDS, _MAYBE_CLAIM, ANNOT_RE
 from mathpref.verify.step_rational import OP_ADD, OP_DIV, OP_MUL, OP_SUB, decimals, evaluate
-from mathpref.verify.step_text import OPERAND_END  # noqa: F401  (documents the shared rules)
 
 MAX_OPERANDS = 8
 _NUM = r"(?:(?:0|[1-9][0-9]{0,8})(?:\.[0-9]{1,6})?|\.[0-9]{1,6})"
@@ -36,16 +38,9 @@ _RHS_RE = rf"^[ \t]*({_NUM})"
 _REST_OK = r"^(?:[ \t]*$|[ \t]+[A-Za-z\"'.,;:!?]|[.,;:!?\]](?:[^0-9]|$))"
 _NOT_TEXT = r"<<|\\|\$|%|\*\*|[{}~≈\x1c-\x1f]"
 _SLASH_CHAIN = r"/[ \t]*[0-9.]+[ \t]*/"  # "a/b/c": a tight fraction regroups it
-_ANNOT = r"(=\s*\$?\s*)?<<[^<>]{0,400}>>"
-_MAYBE_CLAIM = r"[=≈~]|\\approx|\\sim"
-_FLOOR_WORDS = (
-    r"(?:^|[^A-Za-z])(?i:full|whole|complete|remainder|r|rem|remaining|cents?)(?:[^A-Za-z]|$)"
-)
-# a word before the left side that the checker refuses (connectives; see step_claims)
-_CONNECTIVES = (
-    "of by times plus minus over per than twice half double triple thrice divided multiplied "
-    "into x sqrt root log ln sin cos tan exp".split()
-)
+_AFTER_WRONG = "|".join(sorted(_FLOOR_WORDS | {"cent", "cents"}))  # words `_fallbacks` reads
+_AFTER_WRONG_RE = rf"(?:^|[^A-Za-z])(?i:{_AFTER_WRONG})(?:[^A-Za-z]|$)"
+_CONNECTIVE_LIST = sorted(_CONNECTIVES)  # a word before the left side that the checker refuses
 
 
 def _chains(lhs: pl.Series, rhs: pl.Series) -> tuple[np.ndarray, np.ndarray, pl.Series]:
@@ -112,7 +107,7 @@ def _mantissa(s: pl.Series) -> tuple[np.ndarray, np.ndarray]:
 def _no_floor_words(rest: pl.Series) -> np.ndarray:
     """After a wrong claim the checker tries ``= 50 cents`` and ``= 2 full cycles``: leave any
     step whose tail holds such a word to it."""
-    return ~rest.str.contains(_FLOOR_WORDS).fill_null(True).to_numpy()
+    return ~rest.str.contains(_AFTER_WRONG_RE).fill_null(True).to_numpy()
 
 
 def settle(steps: pl.Series) -> dict[str, np.ndarray]:
@@ -128,8 +123,8 @@ def settle(steps: pl.Series) -> dict[str, np.ndarray]:
     has_note = t.str.contains("<<", literal=True)
     # note steps: every claim is in a note body, whose chain has no neighbours
     idx = np.flatnonzero(has_note.to_numpy())
-    outside = t.gather(idx).str.replace_all(_ANNOT, " ")
-    idx = idx[~outside.str.contains(_MAYBE_CLAIM).to_numpy()]
+    outside = t.gather(idx).str.replace_all(ANNOT_RE.pattern, " ")
+    idx = idx[~outside.str.contains(_MAYBE_CLAIM.pattern).to_numpy()]
     if len(idx):
         bodies = t.gather(idx).str.extract_all(r"<<[^<>]{0,400}>>")
         nb = bodies.list.len().to_numpy().astype(np.int64)
@@ -173,7 +168,7 @@ def settle(steps: pl.Series) -> dict[str, np.ndarray]:
             | last.is_in(list(",.:;?!"))
             | (
                 (word.str.len_chars() >= 2)
-                & ~word.is_in(_CONNECTIVES)
+                & ~word.is_in(_CONNECTIVE_LIST)
                 & ~((word == "and") & g["lhs"].str.contains("/", literal=True))
             )
         ).fill_null(False)
