@@ -15,9 +15,12 @@ Steps:
    process; this process samples the RSS of the child's whole process tree (math-verify and
    step-check workers included) every 50 ms and attributes samples to the running stage.
 3. A naive per-problem Python port (grade row by row with `mathpref.verify.grade`, check steps
-   with `check_steps`, s_end / pass_rate / rewards / correctness pairs with dicts and lists) is
-   timed on a sample of problems and extrapolated linearly to all problems.
+   with the frozen per-row checker `bench/frozen_steps` (so the anchor does not speed up with the
+   code under test), s_end / pass_rate / rewards / correctness pairs with dicts and lists) is
+   timed on 3 disjoint samples of problems after an untimed warm-up (the fastest sample counts)
+   and extrapolated linearly to all problems.
 
+Targets: the build >= 3x the naive loop, peak RSS of the build's process tree <= 2 GiB.
 Writes `bench/results/pipeline_scale.json` (or `--out`).
 """
 
@@ -225,16 +228,34 @@ def run_pipeline(work: Path, workers: int) -> dict:
 
 
 # -- the naive per-problem Python port -------------------------------------------------------
-def naive(work: Path, n_sample: int) -> dict:
-    """Per-problem loops: grade and step-check row by row, then scores and pairs with dicts."""
+def naive_warm_up() -> None:
+    """Import what the naive loop uses and run it once on a tiny input (not timed), so the
+    first timed sample does not pay for imports (math-verify, sympy)."""
+    from bench.frozen_steps.steps import check_steps
+    from mathpref.verify import grade
+
+    grade("12", "3 + 9 = 12. #### 12")
+    check_steps("3 + 9 = 12. #### 12")
+
+
+def naive(work: Path, n_sample: int, skip: int = 0, frozen: bool = True) -> dict:
+    """Per-problem loops: grade and step-check row by row, then scores and pairs with dicts,
+    on the problems `skip` .. `skip + n_sample` of the file. `frozen=False` checks steps with
+    the package's own per-row checker instead of the frozen anchor (a figure for the record)."""
     from mathpref.ids import trajectory_id
     from mathpref.stages.problems import problem_id
     from mathpref.verify import grade
-    from mathpref.verify.steps import check_steps
+
+    if frozen:
+        from bench.frozen_steps.steps import check_steps  # the frozen per-row anchor
+    else:
+        from mathpref.verify.steps import check_steps
 
     golds = {}
     with open(work / "problems.jsonl") as fh:
-        for line in fh:
+        for i, line in enumerate(fh):
+            if i < skip:
+                continue
             rec = json.loads(line)
             golds[problem_id("synthetic", rec["question"])] = rec["answer"].rsplit("####", 1)[1]
             if len(golds) == n_sample:
@@ -326,6 +347,12 @@ def main() -> None:
     ap.add_argument("--problems", type=int, default=125_000, help="problems (x 8 arms)")
     ap.add_argument("--sample", type=int, default=2_000, help="problems in the naive sample")
     ap.add_argument("--workers", type=int, default=0, help="verify workers (0 = all cores)")
+    ap.add_argument(
+        "--naive-repeats",
+        type=int,
+        default=3,
+        help="time the naive loop this often (the fastest counts)",
+    )
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "pipeline_scale.json"))
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args()
@@ -352,7 +379,16 @@ def main() -> None:
             f"{pipe['peak_rss_tree_gib']} GiB",
             flush=True,
         )
-        sample = naive(work, min(args.sample, args.problems))
+        # The naive loop is timed on `--naive-repeats` disjoint samples (after an untimed warm
+        # up: imports) and the fastest counts: this machine's speed drifts between runs, and
+        # the fastest anchor is the conservative one. Disjoint, so no sample reuses the cached
+        # results of another.
+        naive_warm_up()
+        n = min(args.sample, args.problems // (max(args.naive_repeats, 1) + 1))
+        runs = [naive(work, n, skip=k * n) for k in range(args.naive_repeats)]
+        sample = min(runs, key=lambda r: r["seconds"])
+        sample["all_seconds"] = [r["seconds"] for r in runs]
+        current = naive(work, n, skip=args.naive_repeats * n, frozen=False)
         if args.keep:
             keep = Path(tempfile.mkdtemp(prefix="pipeline-scale-kept-"))
             os.rename(work / "store", keep / "store")
@@ -377,16 +413,29 @@ def main() -> None:
             "extrapolated_to_problems": args.problems,
         },
         "speedup_vs_naive": round(naive_total / pipe["build_seconds"], 1),
+        # The same loop with the package's per-row step checker (not the anchor; for the record).
+        "naive_current_checker": {
+            **current,
+            "extrapolated_seconds": round(current["seconds"] * factor, 1),
+            "speedup_vs_it": round(current["seconds"] * factor / pipe["build_seconds"], 1),
+        },
         "targets": {
-            "seconds": 120,
+            "speedup_vs_naive": 3.0,
             "peak_rss_gib": 2.0,
-            "met_seconds": pipe["build_seconds"] <= 120,
+            "met_speedup": naive_total / pipe["build_seconds"] >= 3.0,
             "met_memory": pipe["peak_rss_tree_gib"] <= 2.0,
         },
     }
     print(
         f"naive: {sample['seconds']} s for {sample['sample_trajectories']} rows -> "
-        f"{naive_total:.0f} s extrapolated; pipeline is {result['speedup_vs_naive']}x faster"
+        f"{naive_total:.0f} s extrapolated; pipeline is {result['speedup_vs_naive']}x faster "
+        f"(target >= 3x: {'met' if result['targets']['met_speedup'] else 'NOT met'}; "
+        f"peak <= 2 GiB: {'met' if result['targets']['met_memory'] else 'NOT met'})"
+    )
+    print(
+        f"naive with the package's per-row step checker: {current['seconds']} s for "
+        f"{current['sample_trajectories']} rows -> pipeline is "
+        f"{result['naive_current_checker']['speedup_vs_it']}x faster"
     )
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")

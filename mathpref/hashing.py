@@ -8,6 +8,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+_json_string = json.encoder.encode_basestring  # what json.dumps(s, ensure_ascii=False) gives
+
 
 def canonical_json(obj: Any) -> str:
     """JSON with sorted keys and no whitespace (finite floats use Python's shortest repr)."""
@@ -30,7 +32,12 @@ def digest(*parts: Any, size: int = 16) -> str:
     """Hex digest (size bytes) of parts, each canonically serialised."""
     h = hashlib.blake2b(digest_size=size)
     for part in parts:
-        data = part if isinstance(part, bytes) else canonical_json(part).encode()
+        if isinstance(part, bytes):
+            data = part
+        elif type(part) is str:  # canonical_json of a string, without its generic walk
+            data = _json_string(part).encode()
+        else:
+            data = canonical_json(part).encode()
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)
     return h.hexdigest()

@@ -99,7 +99,7 @@ class DatasetSchema:
                 )
             columns.append(col)
         out = pa.Table.from_arrays(columns, schema=self.arrow)
-        if self.unique_key and out.num_rows:
+        if self.unique_key and out.num_rows > 1 and not _distinct(out, self.key):
             keys = out.group_by(list(self.key)).aggregate([([], "count_all")])
             dup = keys.filter(pc.greater(keys["count_all"], 1))
             if dup.num_rows:
@@ -111,6 +111,15 @@ class DatasetSchema:
 
     def empty(self) -> pa.Table:
         return self.arrow.empty_table()
+
+
+def _distinct(table: pa.Table, key) -> bool:
+    """Whether no two rows share a key (polars' multi-threaded hash count; nulls count as one
+    value, as in the group_by that then names the duplicates)."""
+    import polars as pl
+
+    frame = pl.from_arrow(table.select(list(key)), rechunk=False)
+    return frame.n_unique() == table.num_rows
 
 
 def _load(kind: str) -> DatasetSchema:

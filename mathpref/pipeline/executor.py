@@ -24,7 +24,7 @@ from typing import Any
 import pyarrow as pa
 
 from mathpref.errors import SpecError, StageError
-from mathpref.pipeline.shards import publish_shard, read_shards, shard_plan
+from mathpref.pipeline.shards import lone_outputs, publish_shard, read_shards, shard_plan
 from mathpref.stages.base import Stage, StageContext
 from mathpref.stages.resources import Resources
 from mathpref.store import Store
@@ -78,7 +78,13 @@ class LocalExecutor(Executor):
                 if i in done:
                     continue
                 tables = stage.run_shard(ctx.for_shard(stage.shard_inputs(ctx, i)), i, n)
-                publish_shard(stage, work, i, tables)
+                if n == 1 and not stage.checkpoint_lone_shard:
+                    # Straight to finalize and the store, which check them against the schemas.
+                    ctx.kept_outputs = lone_outputs(stage, tables)
+                else:
+                    # One shard: its checked outputs go on to finalize in memory (the file and
+                    # marker are still written, for a resumed run).
+                    ctx.kept_outputs = publish_shard(stage, work, i, tables, keep=n == 1)
                 del tables  # not held while the next shard runs or the shards are read back
                 release_memory()
                 reporter.shard_done(stage.name)

@@ -253,7 +253,7 @@ class Runner:
             if type(stage).finalize is Stage.finalize:
                 tables = None  # identity: each output is read back just before it is written
             else:
-                tables = stage.finalize(ctx, self._read_outputs(stage, ctx.work_dir, n_shards))
+                tables = stage.finalize(ctx, self._read_outputs(stage, ctx, n_shards))
         except Exception as exc:
             if isinstance(exc, StageError | AuditError) or type(exc).__module__.startswith(
                 "mathpref"
@@ -268,7 +268,7 @@ class Runner:
             # replaces it instead of adding to it; written outputs are released one by one.
             man = self.store.write_dataset(
                 kind,
-                self._output(tables, stage, ctx.work_dir, n_shards, role),
+                self._output(tables, stage, ctx, n_shards, role),
                 dataset_id=content_id(vid, role),
                 manifest={
                     "pipeline": self.spec.name,
@@ -317,12 +317,15 @@ class Runner:
             cache_dir=self.store.root / "cache",
         )
 
-    def _output(self, tables, stage: Stage, work: Path, n: int, role: str) -> pa.Table:
+    def _output(self, tables, stage: Stage, ctx: StageContext, n: int, role: str) -> pa.Table:
         kind = stage.outputs[role]
         if tables is None:
-            return read_shards(work, role, kind, n)
+            return read_shards(ctx.work_dir, role, kind, n, ctx.kept_outputs)
         table = tables.pop(role, None)
         return get_schema(kind).empty() if table is None else table
 
-    def _read_outputs(self, stage: Stage, work: Path, n: int) -> dict[str, pa.Table]:
-        return {role: read_shards(work, role, kind, n) for role, kind in stage.outputs.items()}
+    def _read_outputs(self, stage: Stage, ctx: StageContext, n: int) -> dict[str, pa.Table]:
+        return {
+            role: read_shards(ctx.work_dir, role, kind, n, ctx.kept_outputs)
+            for role, kind in stage.outputs.items()
+        }

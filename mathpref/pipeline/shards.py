@@ -84,16 +84,21 @@ def done_shards(work: Path) -> set[int]:
 def _write_parquet(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    pq.write_table(table, tmp, compression="zstd")
+    # Scratch files, read once by finalize: lz4 writes and reads faster than the store's zstd
+    # (1M trajectories: 1.7 s against 2.8 s to write and fsync), at 1.6x the size.
+    pq.write_table(table, tmp, compression="lz4")
     fsync_path(tmp)
     os.replace(tmp, path)
     fsync_path(path.parent)
 
 
-def publish_shard(stage: Stage, work: Path, shard: int, tables: dict[str, pa.Table]) -> None:
+def publish_shard(
+    stage: Stage, work: Path, shard: int, tables: dict[str, pa.Table], keep: bool = False
+) -> dict[str, pa.Table]:
     """Check shard `shard`'s outputs against their schemas, write them (fsynced), then its
-    marker with each file's size and sha256."""
-    files = {}
+    marker with each file's size and sha256. `keep`: return the checked tables (a stage of one
+    shard hands them to finalize instead of reading its own files back)."""
+    files, kept = {}, {}
     for role, kind in stage.outputs.items():
         table = tables.get(role)
         table = get_schema(kind).conform(
@@ -102,12 +107,28 @@ def publish_shard(stage: Stage, work: Path, shard: int, tables: dict[str, pa.Tab
         )
         path = work / role / f"shard-{shard:05d}.parquet"
         _write_parquet(table, path)
+        if keep:
+            kept[role] = table
         del table
         files[role] = _digest(path)
     write_json_atomic(work / "done" / str(shard), {"shard": shard, "files": files})
+    return kept
 
 
-def read_shards(work: Path, role: str, kind: str, n: int) -> pa.Table:
+def lone_outputs(stage: Stage, tables: dict[str, pa.Table | None]) -> dict[str, pa.Table]:
+    """The outputs of a stage's one shard as they are (an empty table for a role it left out),
+    for a stage that writes no shard file (`Stage.checkpoint_lone_shard`)."""
+    return {
+        role: get_schema(kind).empty() if tables.get(role) is None else tables[role]
+        for role, kind in stage.outputs.items()
+    }
+
+
+def read_shards(work: Path, role: str, kind: str, n: int, kept: dict | None = None) -> pa.Table:
+    """A stage's output `role`: the table `publish_shard` kept (taken out of `kept`), else its
+    shard files read back."""
+    if kept and role in kept:
+        return kept.pop(role)
     parts = [pq.read_table(work / role / f"shard-{i:05d}.parquet") for i in range(n)]
     return pa.concat_tables(parts) if parts else get_schema(kind).empty()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from mathpref.errors import SpecError
@@ -17,6 +18,11 @@ _PART = re.compile(r"([^.\[\]]+)|\[(-?\d+|\*)\]")
 
 def parse_path(path: str) -> list[str | int]:
     """``messages[-1].content`` -> ["messages", -1, "content"]; ``responses[*]`` uses STAR."""
+    return list(_parsed(path))
+
+
+@lru_cache(maxsize=256)  # a reader looks the same few paths up in every record
+def _parsed(path: str) -> tuple[str | int, ...]:
     parts: list[str | int] = []
     pos = 0
     while pos < len(path):
@@ -32,7 +38,7 @@ def parse_path(path: str) -> list[str | int]:
         pos = m.end()
     if not parts or parts.count(STAR) > 1:
         raise SpecError(f"bad field path '{path}' (at most one [*] allowed)")
-    return parts
+    return tuple(parts)
 
 
 def fans_out(path: str) -> bool:
@@ -56,7 +62,7 @@ def _walk(cur: Any, parts: list, path: str) -> Any:
 
 def get_path(rec: dict[str, Any], path: str) -> Any:
     """The value at `path`; a list for a path with ``[*]``. KeyError(path) when absent."""
-    return _walk(rec, parse_path(path), path)
+    return _walk(rec, _parsed(path), path)
 
 
 class FieldTracker:

@@ -62,6 +62,7 @@ class StageContext:
     advance: Callable[[int], None] = lambda n: None
     notes: list[str] = field(default_factory=list)
     resources: Resources = field(default_factory=Resources)  # the worker's (see resources.py)
+    kept_outputs: dict[str, pa.Table] = field(default_factory=dict)  # a lone shard's outputs
 
     def resource(self, key: Any, factory: Callable[[], Any], lifetime: str = "stage") -> Any:
         """A long-lived object of the worker running this shard (a loaded model; with
@@ -136,6 +137,11 @@ class Stage:
     audits: ClassVar[tuple[str, ...]] = ()
     # Set-based stages over whole tables (DuckDB) run where the build runs, never on workers.
     runs_on_driver: ClassVar[bool] = False
+    # Whether a stage of one shard writes it to a shard file (with its marker: a resumed build
+    # reuses it) before its outputs go to the store. Stages that recompute in seconds from the
+    # store (set-based scores and pairs) skip that copy: their outputs are checked and written
+    # once, by the store (decision 0014).
+    checkpoint_lone_shard: ClassVar[bool] = True
     # Output roles that may be empty although the stage's input is not (a quarantine, step pairs
     # from a log without continuations, a `continue` stage that finds nothing to continue). A
     # stage all of whose other outputs are empty from a non-empty input fails the build.

@@ -17,6 +17,7 @@ class ScoresStage(Stage):
     Config = ScoreConfig
     inputs = {name: True for name in _TABLES}
     outputs = {"problem_scores": "problem_scores", "trajectory_scores": "trajectory_scores"}
+    checkpoint_lone_shard = False
 
     def run_shard(self, ctx, shard, n_shards):
         return compute_scores_staged(ctx.input, self.config)
@@ -35,6 +36,7 @@ class PairsStage(Stage):
     }
     outputs = {"pairs": "pairs", "step_pairs": "step_pairs", "kto_rows": "kto_rows"}
     empty_ok = frozenset({"step_pairs"})  # no continuations in the input: no step pairs
+    checkpoint_lone_shard = False
     audits = (
         "coherence_pair_labels",
         "correctness_pair_labels",

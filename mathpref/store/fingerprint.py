@@ -31,8 +31,11 @@ def sort_keys(schema: pa.Schema, key, volatile=()) -> list[tuple[str, str]]:
     return [(n, "ascending") for n in [*key, *rest]]
 
 
-def sort_indices(table: pa.Table, key, volatile=()) -> pa.Array:
-    return pc.sort_indices(table, sort_keys=sort_keys(table.schema, key, volatile))
+def sort_indices(table: pa.Table, key, volatile=(), unique: bool = False) -> pa.Array:
+    """The rows' fingerprint order. `unique`: the key columns are known to be unique (checked
+    by the caller), so they alone give the same order as the full list of sort keys."""
+    keys = [(n, "ascending") for n in key] if unique else sort_keys(table.schema, key, volatile)
+    return pc.sort_indices(table, sort_keys=keys)
 
 
 def sort_table(table: pa.Table, key, volatile=()) -> pa.Table:
@@ -81,6 +84,7 @@ def _string_list(t: pa.DataType) -> bool:
 _JSON_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
 _JSON_ESCAPES += (("\b", "\\b"), ("\f", "\\f"))
 _OTHER_CONTROL = r"[\x00-\x07\x0b\x0e-\x1f]"
+_NEEDS_ESCAPE = r'[\x00-\x1f"\\]'
 
 
 def _string_lists_json(arr: pa.Array) -> bytes | None:
@@ -90,10 +94,12 @@ def _string_lists_json(arr: pa.Array) -> bytes | None:
     if n == 0:
         return b""
     values = pc.list_flatten(arr)  # the elements of the valid lists, in order
-    if len(values) and pc.any(pc.match_substring_regex(values, _OTHER_CONTROL)).as_py():
-        return None
-    for plain, escaped in _JSON_ESCAPES:
-        values = pc.replace_substring(values, plain, escaped)
+    # One scan finds the (rare) values JSON escapes; most columns have none to replace.
+    if len(values) and pc.any(pc.match_substring_regex(values, _NEEDS_ESCAPE)).as_py():
+        if pc.any(pc.match_substring_regex(values, _OTHER_CONTROL)).as_py():
+            return None
+        for plain, escaped in _JSON_ESCAPES:
+            values = pc.replace_substring(values, plain, escaped)
     quoted = pc.binary_join_element_wise('"', values, '"', "")
     quoted = pc.fill_null(quoted, "null")
     lengths = pc.fill_null(pc.list_value_length(arr), 0).to_numpy(zero_copy_only=False)

@@ -35,12 +35,12 @@ from mathpref.store.atomic import (
     read_json,
     write_json_atomic,
 )
-from mathpref.store.fingerprint import SLICE_ROWS, Fingerprinter, sort_indices
+from mathpref.store.fingerprint import sort_indices
 from mathpref.store.lock import StoreLock
+from mathpref.store.parts import write_parts
 from mathpref.store.refs import BuildRef
 
 FORMAT = 1
-ROWS_PER_FILE = 30 * 65_536  # about 2M rows per file; a multiple of SLICE_ROWS
 # Pipeline names become file names under refs/: letters, digits, '.', '_', '-', not starting
 # with '.' (so never '..', never a hidden temporary name).
 NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
@@ -178,24 +178,13 @@ class Store:
         (tmp / "data").mkdir(parents=True)
         # Rows are written in fingerprint order, one slice at a time: the sorted copy is never
         # materialised whole, and the fingerprint is computed from the same slices.
-        order = sort_indices(table, schema.key, schema.volatile) if table.num_rows > 1 else None
-        fp = Fingerprinter(table.schema, schema.volatile)
-        files, writer = [], None
-        for start in range(0, max(table.num_rows, 1), SLICE_ROWS):
-            if start % ROWS_PER_FILE == 0:
-                if writer is not None:
-                    writer.close()
-                files.append(f"data/part-{len(files):05d}.parquet")
-                writer = pq.ParquetWriter(tmp / files[-1], table.schema, compression="zstd")
-            part = (
-                table.slice(start, SLICE_ROWS)
-                if order is None
-                else table.take(order.slice(start, SLICE_ROWS))
-            )
-            writer.write_table(part, row_group_size=SLICE_ROWS)
-            fp.update(part)
-        writer.close()
-        del part, order
+        order = (
+            sort_indices(table, schema.key, schema.volatile, unique=schema.unique_key)
+            if table.num_rows > 1
+            else None
+        )  # conform checked a unique key
+        files, fingerprint = write_parts(table, order, tmp, schema.volatile)
+        del order
         parts = [integrity.describe_part(tmp, f) for f in files]
         for f in files:
             fsync_path(tmp / f)
@@ -207,7 +196,7 @@ class Store:
             "kind": kind,
             "schema_version": schema.version,
             "rows": table.num_rows,
-            "fingerprint": fp.hexdigest(),
+            "fingerprint": fingerprint,
             "volatile_columns": schema.volatile,
             "files": files,
             "parts": parts,

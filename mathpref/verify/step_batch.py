@@ -55,28 +55,26 @@ def _vector_table(solutions: Sequence[str]) -> pa.Table:
     return pa.Table.from_arrays([cols[f.name] for f in STEP_CHECK_SCHEMA], schema=STEP_CHECK_SCHEMA)
 
 
-def check_steps_batch(solutions: Sequence[str], workers: int = 1, vector: bool = False) -> pa.Table:
+def check_steps_batch(solutions: Sequence[str], workers: int = 1, vector: bool = True) -> pa.Table:
     """Check many solutions; one row per solution, columns as in ``STEP_CHECK_SCHEMA``.
 
-    ``workers > 1`` splits batches larger than one chunk over that many processes. ``vector``
-    takes the columnar path (`step_vector`: polars splitting, common claim shapes settled with
-    int64 rationals; 10.5x the frozen per-row checker on 200k synthetic rows, about 3x on the
-    small real sets, bench/results/step_checks.json). Not yet the verify stage's default.
-    Same table either way.
+    ``vector`` (the default) takes the columnar path (`step_vector`: polars splitting, common
+    claim shapes settled with int64 rationals; 10-12x the frozen per-row checker on 200k
+    synthetic rows, about 3x on the small real sets, bench/results/step_checks.json);
+    ``vector=False`` runs :func:`check_steps` row by row. Same table either way.
+    ``workers > 1`` splits batches larger than one chunk over that many processes.
     """
     sols = list(solutions)
-    if vector and (workers <= 1 or len(sols) <= _CHUNK):
-        return _vector_table(sols)
-    if workers > 1 and len(sols) > _CHUNK:
-        chunks = [sols[i : i + _CHUNK] for i in range(0, len(sols), _CHUNK)]
-        from mathpref.procs import pool_kwargs, spawning
-
-        with ProcessPoolExecutor(max_workers=workers, **pool_kwargs()) as pool:
-            with spawning():
-                futures = [pool.submit(_columns, c) for c in chunks]
-            parts = [f.result() for f in futures]
-        cols = tuple([x for part in parts for x in part[k]] for k in range(6))
-    else:
+    if workers <= 1 or len(sols) <= _CHUNK:
+        if vector:
+            return _vector_table(sols)
         cols = _columns(sols)
-    arrays = [pa.array(c, type=f.type) for c, f in zip(cols, STEP_CHECK_SCHEMA, strict=True)]
-    return pa.Table.from_arrays(arrays, schema=STEP_CHECK_SCHEMA)
+        arrays = [pa.array(c, type=f.type) for c, f in zip(cols, STEP_CHECK_SCHEMA, strict=True)]
+        return pa.Table.from_arrays(arrays, schema=STEP_CHECK_SCHEMA)
+    from mathpref.procs import pool_kwargs, spawning
+
+    chunks = [sols[i : i + _CHUNK] for i in range(0, len(sols), _CHUNK)]
+    with ProcessPoolExecutor(max_workers=workers, **pool_kwargs()) as pool:
+        with spawning():
+            futures = [pool.submit(check_steps_batch, c, 1, vector) for c in chunks]
+        return pa.concat_tables([f.result() for f in futures])

@@ -22,6 +22,7 @@ from mathpref.verify.extract import (
     ANSWER_COLON_MAX_SPACES,
     ANSWER_COLON_RE,
     ANSWER_HEADING_RE,
+    FINAL_RE,
     MARKER_RE,
     SENTENCE_END_RE,
 )
@@ -32,6 +33,8 @@ from mathpref.verify.vector_keys import NUM_RE, last_numbers, number_keys, numer
 _ANY_BOX = r"\\(?:boxed|fbox)"
 # A box with at most one inner brace level (\boxed{\frac{1}{9}}); deeper boxes go per-row.
 _SIMPLE_BOX = r"\\boxed\{(?:[^{}]|\{[^{}]*\})*\}"
+# "The final answer is $\boxed{X}$" (or a bare box): its one box, with no `$` inside.
+_FINAL_BOX = FINAL_RE + r"(\$?)\\boxed\{((?:[^{}$]|\{[^{}$]*\})*)\}(\$?)"
 
 
 def _clean(expr: pl.Expr) -> pl.Expr:
@@ -139,7 +142,8 @@ def _settle_special(c: pl.Series) -> tuple[pl.Series, pl.Series]:
     hard = hard | c.str.contains(DEEP_NESTING_RE).fill_null(True)
     hard = hard | c.str.contains(ANSWER_HEADING_RE).fill_null(True)  # per-row rule
     hard = hard | c.str.contains("####", literal=True).fill_null(True)  # a #### line ends it
-    easy = ~hard & ~t.str.contains(r"(?i)final answer").fill_null(True)
+    final = t.str.contains(r"(?i)final answer").fill_null(True)
+    easy = ~hard & ~final
     n_box = t.str.count_matches(_ANY_BOX)
     box = t.str.extract_all(_SIMPLE_BOX).list.last().str.slice(7).str.strip_suffix("}")
     box = box.str.strip_chars()
@@ -157,7 +161,35 @@ def _settle_special(c: pl.Series) -> tuple[pl.Series, pl.Series]:
     if len(idx):
         a, r = _settle_plain(t.gather(idx))
         answer, rule = answer.scatter(idx, a), rule.scatter(idx, r)
+    idx = (~hard & final & (n_box == 1)).fill_null(False).arg_true()
+    if len(idx):
+        a = _final_box(t.gather(idx))
+        answer = answer.scatter(idx, a)
+        rule = rule.scatter(
+            idx, pl.repeat("final_answer", len(idx), eager=True).set(a.is_null(), None)
+        )
     return answer, rule.set(answer.is_null(), None)
+
+
+def _final_box(t: pl.Series) -> pl.Series:
+    """Rows with one box and a "final answer": settled when the one "final answer" phrase is
+    "final answer is" followed by that box, bare or alone between single dollars (the
+    `final_answer` rule then reads the box's content)."""
+    m = pl.DataFrame({"t": t}).select(
+        open=pl.col("t").str.extract(_FINAL_BOX, 1),
+        box=pl.col("t").str.extract(_FINAL_BOX, 2).str.strip_chars(),
+        close=pl.col("t").str.extract(_FINAL_BOX, 3),
+        phrases=pl.col("t").str.count_matches(r"(?i)final answer"),
+        simple=pl.col("t").str.count_matches(_SIMPLE_BOX),
+    )
+    ok = (
+        (m["phrases"] == 1)
+        & (m["simple"] == 1)
+        & (m["open"] == m["close"])  # `$\boxed{X}$` or `\boxed{X}`, not `$\boxed{X}`
+        & (m["box"].str.len_chars() > 0)
+        & (m["box"].str.len_chars() < 1000)
+    ).fill_null(False)
+    return m["box"].set(~ok, None)
 
 
 # An answer candidate followed, anywhere later, by a check word (scoped flags only: polars).

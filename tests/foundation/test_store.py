@@ -120,17 +120,21 @@ def test_open_missing_store(tmp_path):
     assert not os.path.exists(tmp_path / "none")
 
 
-def test_streamed_write_matches_whole_table_fingerprint(tmp_path, monkeypatch):
+@pytest.mark.parametrize("chunks", [1, 4])  # 4: the polars gather of many-chunk tables
+def test_streamed_write_matches_whole_table_fingerprint(tmp_path, monkeypatch, chunks):
     import sys
 
     fpmod = sys.modules["mathpref.store.fingerprint"]
-    import mathpref.store.store as store_mod
+    import mathpref.store.parts as parts_mod
 
-    monkeypatch.setattr(store_mod, "SLICE_ROWS", 7)  # many slices, several files
-    monkeypatch.setattr(store_mod, "ROWS_PER_FILE", 21)
+    monkeypatch.setattr(parts_mod, "SLICE_ROWS", 7)  # many slices, several files
+    monkeypatch.setattr(parts_mod, "ROWS_PER_FILE", 21)
     from mathpref.schemas import get_schema
 
     t = get_schema("problems").conform(_problems(50).take(list(reversed(range(50)))))
+    if chunks > 1:
+        t = pa.concat_tables([t.slice(i, 13) for i in range(0, 50, 13)])
+        assert t.column(0).num_chunks == chunks
     st = Store(tmp_path / "s")
     man = st.write_dataset("problems", t, dataset_id="d", manifest={})
     assert len(man["files"]) == 3 and man["rows"] == 50

@@ -63,6 +63,12 @@ _PIECES_V3 = _PIECES + [
     "\nFinal Answer: 4",
     "#### Step 1: add",
     "I hope it is correct.",
+    # version 4: "final answer is" + a box (bare, in dollars, half-open, nested)
+    "Therefore, the final answer is $\\boxed{8}$.",
+    "The final answer is \\boxed{ 3 }",
+    "final answer is: $\\boxed{\\frac{1}{2}}$",
+    "Final answer is $\\boxed{5}",
+    "the final answer is $$\\boxed{4}$$",
 ]
 _GOLDS = ["18", "1000", "42", "7.5", "17", "0.75", "12", "1/2", "3", "8", "-5.25", "1,234", "x"]
 
