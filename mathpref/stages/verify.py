@@ -157,7 +157,7 @@ class VerifyStage(Stage):
         texts = _full_text(traj).to_pylist()
         workers = self._workers(ctx)
         if workers < 2 or len(texts) < STEP_PARALLEL_MIN_ROWS:
-            return [check_steps_batch(texts, vector=True)]
+            return [check_steps_batch(texts)]
         # spawn: fresh interpreters, so no copy of this (large) process is forked.
         from mathpref.procs import pool_kwargs, spawning
 
@@ -172,7 +172,7 @@ class VerifyStage(Stage):
         size = -(-len(texts) // workers)
         with spawning():  # workers start on submit
             return [
-                pool.submit(check_steps_batch, texts[i : i + size], 1, True)
+                pool.submit(check_steps_batch, texts[i : i + size])
                 for i in range(0, len(texts), size)
             ]
 

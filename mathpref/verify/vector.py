@@ -175,12 +175,16 @@ def _final_box(t: pl.Series) -> pl.Series:
     """Rows with one box and a "final answer": settled when the one "final answer" phrase is
     "final answer is" followed by that box, bare or alone between single dollars (the
     `final_answer` rule then reads the box's content)."""
-    m = pl.DataFrame({"t": t}).select(
-        open=pl.col("t").str.extract(_FINAL_BOX, 1),
-        box=pl.col("t").str.extract(_FINAL_BOX, 2).str.strip_chars(),
-        close=pl.col("t").str.extract(_FINAL_BOX, 3),
-        phrases=pl.col("t").str.count_matches(r"(?i)final answer"),
-        simple=pl.col("t").str.count_matches(_SIMPLE_BOX),
+    m = (
+        pl.DataFrame({"t": t})
+        .select(
+            g=pl.col("t").str.extract_groups(_FINAL_BOX),  # one scan for the three groups
+            phrases=pl.col("t").str.count_matches(r"(?i)final answer"),
+            simple=pl.col("t").str.count_matches(_SIMPLE_BOX),
+        )
+        .unnest("g")
+        .rename({"1": "open", "2": "box", "3": "close"})
+        .with_columns(pl.col("box").str.strip_chars())
     )
     ok = (
         (m["phrases"] == 1)
