@@ -150,7 +150,8 @@ class InputReader:
     """A stage's input tables, read from the store once and cached for the stage run.
 
     `reader(role)` is the whole table; `reader(role, columns)` reads only those columns (a
-    cached whole table is used when there is one). `clear()` drops the cache.
+    cached whole table is used when there is one); `reader.uncached(role, columns)` reads them
+    without caching them. `clear()` drops the cache.
     """
 
     def __init__(self, store: Store, stage: str, dataset_ids: dict[str, list[str]]):
@@ -164,12 +165,23 @@ class InputReader:
         if (role, None) in self.cache and cols is not None:
             return self.cache[(role, None)].select(list(cols))
         if (role, cols) not in self.cache:
-            tables = [
-                self.store.read(d, columns=list(cols) if cols else None)
-                for d in self.dataset_ids[role]
-            ]
-            self.cache[(role, cols)] = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+            self.cache[(role, cols)] = self._read(role, cols)
         return self.cache[(role, cols)]
+
+    def uncached(self, role: str, columns: list[str]) -> pa.Table:
+        """`columns` of `role`, read for this call only (from the cache when it holds them)."""
+        cached = self.cache.get((role, tuple(columns))) or self.cache.get((role, None))
+        if cached is not None:
+            return cached.select(list(columns))
+        return self._read(role, tuple(columns))
+
+    def _read(self, role: str, cols: tuple[str, ...] | None) -> pa.Table:
+        if role not in self.dataset_ids:
+            raise StageError(f"stage '{self.stage}' has no input '{role}'")
+        tables = [
+            self.store.read(d, columns=list(cols) if cols else None) for d in self.dataset_ids[role]
+        ]
+        return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
 
     def clear(self) -> None:
         self.cache.clear()

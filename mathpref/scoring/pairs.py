@@ -17,6 +17,24 @@ from mathpref.scoring.config import PairConfig
 from mathpref.scoring.step_sources import rule_suffix
 from mathpref.scoring.steps import build_step_pairs
 
+# A 64-bit hash of each completion (`text_hash`), so candidates.sql can drop pairs whose two
+# texts are byte-identical without the texts passing through the SQL.
+TEXT_HASH = "text_hash"
+
+
+def text_hash(completion: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """64-bit hashes of the texts (polars' string hash; equal texts, equal hashes)."""
+    import polars as pl
+
+    return pl.Series(completion).hash(seed=0).to_arrow()
+
+
+def with_text_hash(trajectories: pa.Table) -> pa.Table:
+    """`trajectories` with a `text_hash` column of its completions (kept when it has one)."""
+    if TEXT_HASH in trajectories.column_names:
+        return trajectories
+    return trajectories.append_column(TEXT_HASH, text_hash(trajectories["completion"]))
+
 
 def _cap_text(value: int | None) -> str:
     return str(value) if value else "all"
@@ -243,7 +261,11 @@ def build_pairs(
     config = config or PairConfig()
     con = _sql.connect()
     try:
-        _sql.register(con, {"problems": problems, "trajectories": trajectories}, row_numbers=True)
+        _sql.register(
+            con,
+            {"problems": problems, "trajectories": with_text_hash(trajectories)},
+            row_numbers=True,
+        )
         _sql.register(
             con,
             {

@@ -83,10 +83,14 @@ class StageContext:
             self, read_input=TableInputs(self.name, tables), input_roles=list(tables)
         )
 
-    def input(self, role: str, columns: list[str] | None = None) -> pa.Table:
-        """An input table; with `columns`, only those (read alone when the reader can)."""
+    def input(self, role: str, columns: list[str] | None = None, keep: bool = True) -> pa.Table:
+        """An input table; with `columns`, only those (read alone when the reader can).
+        `keep=False`: the reader does not cache what it reads for this call (a wide column
+        used once, e.g. texts that are hashed and dropped)."""
         if columns is None:
             return self.read_input(role)
+        if not keep and hasattr(self.read_input, "uncached"):
+            return self.read_input.uncached(role, columns)
         try:
             return self.read_input(role, columns)
         except TypeError:  # a reader that takes no column list
@@ -121,7 +125,8 @@ class TableInputs:
         return table if columns is None else table.select(list(columns))
 
     def clear(self) -> None:
-        self.tables = {}
+        """Nothing to drop: the shard's tables belong to the executor that cut them and live
+        until the shard ends, so a read after `release_inputs()` still finds them."""
 
 
 class Stage:

@@ -3,12 +3,13 @@
 --   h   = first 60 bits of md5(seed | trajectory_id)
 --   pos = 0-based position within (problem, status); with $balance_arm the order is
 --         round-robin over arms (each arm's rows in h order; within a round, by h), else h.
---   text_hash = hash of the completion, to drop pairs whose two texts are byte-identical.
+--   text_hash = 64-bit hash of the completion (a column of `trajectories`, set in Python:
+--               mathpref.scoring.pairs.text_hash), to drop pairs whose two texts are identical.
 -- requires: trajectories, trajectory_scores, problem_scores
 WITH c AS (
     SELECT
         s.trajectory_id, s.problem_id, s.arm, s.status, s.reward, ps.split,
-        hash(t.completion) AS text_hash,
+        t.text_hash,
         ('0x' || substr(md5(concat_ws('|', $seed, s.trajectory_id)), 1, 15))::BIGINT AS h
     FROM trajectory_scores AS s
     JOIN problem_scores AS ps USING (problem_id)

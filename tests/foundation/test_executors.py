@@ -54,6 +54,21 @@ def test_a_shard_reads_only_its_shard_inputs():
     assert read("trajectories", ["b"]).column_names == ["b"]
     with pytest.raises(StageError, match="'problems', which its shard_inputs did not give"):
         read("problems")
+    read.clear()  # release_inputs() inside a shard (the pairs stage on Ray): reads still work
+    assert read("trajectories", ["a"])["a"].to_pylist() == [1, 2]
+
+
+def test_an_uncached_read_is_not_held_by_the_input_reader(tmp_path):
+    _, ctx, _ = _verify_ctx(tmp_path)
+    reader = ctx.read_input
+    texts = ctx.input("trajectories", ["completion"], keep=False)
+    assert texts.num_rows > 0 and reader.cache == {}
+    ids = ctx.input("trajectories", ["trajectory_id"])  # cached
+    assert list(reader.cache) == [("trajectories", ("trajectory_id",))]
+    again = ctx.input("trajectories", ["trajectory_id"], keep=False)  # served from the cache
+    assert again.equals(ids) and len(reader.cache) == 1
+    ctx.release_inputs()
+    assert reader.cache == {}
 
 
 def _verify_ctx(tmp_path):

@@ -31,8 +31,8 @@ def _same(a, b, kind):
 
 
 def _reader(tables, reads):
-    def read(kind, columns=None):
-        reads.append((kind, columns))
+    def read(kind, columns=None, keep=True):
+        reads.append((kind, columns) if keep else (kind, columns, "once"))
         table = tables[kind]
         return table if columns is None else table.select(columns)
 
@@ -61,3 +61,61 @@ def test_staged_scores_and_pairs_equal_the_library():
             conformed = get_schema(kind).conform(got[kind])
             assert _same(conformed, want[kind], kind), kind
         assert pa.types.is_dictionary(got["kto_rows"].schema.field("completion").type)
+
+
+def test_texts_are_read_uncached_and_only_where_the_sql_needs_them():
+    p, t, v = make_synthetic(120)  # no continuations: the step queries cannot run
+    tables = {"problems": p, "trajectories": t, "verifications": v}
+    reads = []
+    scores = compute_scores_staged(_reader(tables, reads), ScoreConfig())
+    # the texts are read once, uncached, for the token estimate of rows without a count
+    assert [r for r in reads if "completion" in (r[1] or [])] == [
+        ("trajectories", ["completion"], "once")
+    ]
+    assert _same(
+        scores["trajectory_scores"],
+        compute_scores(p, t, v)["trajectory_scores"],
+        "trajectory_scores",
+    )
+
+    # every row has a token count: the texts are not read at all, the scores are the same
+    counted = t.set_column(
+        t.schema.get_field_index("completion_tokens"),
+        "completion_tokens",
+        pa.array(np.full(t.num_rows, 40), t.schema.field("completion_tokens").type),
+    )
+    reads = []
+    tables["trajectories"] = counted
+    got = compute_scores_staged(_reader(tables, reads), ScoreConfig())
+    assert not [r for r in reads if "completion" in (r[1] or [])]
+    want = compute_scores(p, counted, v)
+    assert _same(got["trajectory_scores"], want["trajectory_scores"], "trajectory_scores")
+
+    # pairs: the hashes come from one uncached read; the texts are read again after release()
+    tables.update(scores, trajectories=t)
+    events = []
+    read = _reader(tables, events)
+    got = build_pairs_staged(read, lambda: events.append("release"), PairConfig())
+    texts = [e for e in events if e == "release" or "completion" in (e[1] or [])]
+    assert texts == [
+        ("trajectories", ["completion"], "once"),
+        "release",
+        ("trajectories", ["completion"], "once"),
+    ]
+    want = build_pairs(p, t, v, scores["trajectory_scores"], scores["problem_scores"])
+    assert _same(get_schema("pairs").conform(got["pairs"]), want["pairs"], "pairs")
+
+
+def test_byte_identical_texts_are_still_left_out_of_pairs():
+    p, t, v = make_synthetic(60)
+    scores = compute_scores(p, t, v)
+    base = build_pairs(p, t, v, scores["trajectory_scores"], scores["problem_scores"])
+    # every completion of problem 0 becomes the same text: its correct/incorrect pairs vanish
+    pid = base["pairs"]["problem_id"][0].as_py()
+    mask = pa.compute.equal(t["problem_id"], pid)
+    same = pa.compute.if_else(mask, "The answer is 5.", t["completion"])
+    t2 = t.set_column(t.schema.get_field_index("completion"), "completion", same)
+    got = build_pairs(p, t2, v, scores["trajectory_scores"], scores["problem_scores"])
+    removed = got["report"]["identical_removed"]
+    assert sum(removed.values()) > sum(base["report"]["identical_removed"].values())
+    assert pid not in set(got["pairs"]["problem_id"].to_pylist())
