@@ -105,6 +105,19 @@ def test_texts_are_read_uncached_and_only_where_the_sql_needs_them():
     want = build_pairs(p, t, v, scores["trajectory_scores"], scores["problem_scores"])
     assert _same(get_schema("pairs").conform(got["pairs"]), want["pairs"], "pairs")
 
+    # prompts from the trajectory: read with the completions, after release()
+    config = PairConfig(prompt_source="trajectory")
+    events = []
+    got = build_pairs_staged(_reader(tables, events), lambda: events.append("release"), config)
+    assert events[events.index("release") + 1] == (
+        "trajectories",
+        ["completion", "prompt"],
+        "once",
+    )
+    want = build_pairs(p, t, v, scores["trajectory_scores"], scores["problem_scores"], config)
+    for kind in ("pairs", "kto_rows"):
+        assert _same(get_schema(kind).conform(got[kind]), want[kind], kind), kind
+
 
 def test_byte_identical_texts_are_still_left_out_of_pairs():
     p, t, v = make_synthetic(60)
