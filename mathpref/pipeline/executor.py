@@ -24,6 +24,7 @@ from typing import Any
 import pyarrow as pa
 
 from mathpref.errors import SpecError, StageError
+from mathpref.memory import release_memory
 from mathpref.pipeline.shards import lone_outputs, publish_shard, read_shards, shard_plan
 from mathpref.stages.base import Stage, StageContext
 from mathpref.stages.resources import Resources
@@ -159,8 +160,6 @@ class InputReader:
         self.cache: dict[tuple[str, tuple[str, ...] | None], pa.Table] = {}
 
     def __call__(self, role: str, columns: list[str] | None = None) -> pa.Table:
-        if role not in self.dataset_ids:
-            raise StageError(f"stage '{self.stage}' has no input '{role}'")
         cols = tuple(columns) if columns is not None else None
         if (role, None) in self.cache and cols is not None:
             return self.cache[(role, None)].select(list(cols))
@@ -190,9 +189,3 @@ class InputReader:
 def release_inputs(ctx: StageContext) -> None:
     ctx.release_inputs()
     release_memory()
-
-
-def release_memory() -> None:
-    """Hand memory that Arrow's allocator keeps after tables are freed back to the OS (without
-    this, a stage's peak stays resident for the rest of the build)."""
-    pa.default_memory_pool().release_unused()

@@ -5,8 +5,8 @@
 so far). With 1,000,000 trajectories the completions are ~300 MB, the prompts ~170 MB, the
 step-check lists of `verifications` as much again, and the pair outputs hold ~1 GB of texts, so
 the inputs are narrowed to what the queries read, the texts are kept out of the SQL (see
-`_texts_to_estimate` and `text_hash`) and read again only after the inputs are released. The results are identical to `build_pairs` /
-`compute_scores` on the whole tables.
+`_texts_to_estimate` and `text_hash`) and read again only after the inputs are released. The
+results are identical to `build_pairs` / `compute_scores` on the whole tables.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mathpref.db import connection as _sql
+from mathpref.memory import release_memory
 from mathpref.scoring.config import PairConfig, ScoreConfig
 from mathpref.scoring.pairs import TEXT_HASH, attach_texts, select_pairs, text_hash, with_text_hash
 from mathpref.scoring.scores import compute_scores
@@ -114,13 +115,8 @@ def _texts_to_estimate(read: Reader, traj: pa.Table) -> pa.Array | pa.ChunkedArr
         kept.append(chunk.take(pa.array(np.arange(len(chunk)), mask=mask)))
         start += len(chunk)
     del text
-    _release_unused()
+    release_memory()  # the dropped texts, before the SQL runs
     return pa.chunked_array(kept, type=kept[0].type if kept else pa.string())
-
-
-def _release_unused() -> None:
-    """Hand the memory of texts just dropped back to the OS before the SQL runs."""
-    pa.default_memory_pool().release_unused()
 
 
 def build_pairs_staged(
@@ -148,7 +144,7 @@ def build_pairs_staged(
         completion = read("trajectories", ["completion"], keep=False)["completion"]
         traj = traj.append_column(TEXT_HASH, text_hash(completion))
         del completion
-        _release_unused()
+        release_memory()  # the dropped texts, before the SQL runs
     tables["trajectories"] = traj
     con = _sql.connect()
     try:
@@ -165,13 +161,12 @@ def build_pairs_staged(
     # Array, so the outputs reference them as dictionaries instead of copying every text.
     problems = _single_chunk(tables["problems"].select(["question"]))
     del tables, traj
+    release()
     if texts is None:
-        release()
         texts = read("trajectories", text_columns, keep=False)
-    else:
-        texts = texts.select(text_columns)
-        release()
-    return attach_texts(narrow, problems, _single_chunk(texts), config, report, conform=False)
+    return attach_texts(
+        narrow, problems, _single_chunk(texts.select(text_columns)), config, report, conform=False
+    )
 
 
 # Above this many bytes a text column stays chunked (a single string Array has 32-bit offsets)
